@@ -1,0 +1,281 @@
+//! The whole command-line interface in one place. Every command that takes a profile accepts it
+//! both as a positional argument and as `--profile` (AWS users type `--profile` by habit).
+
+use std::ffi::OsString;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::shell::ShellKind;
+
+/// The prompt segment when `--format` is not given: account, role, region and time left.
+pub const DEFAULT_PROMPT_FORMAT: &str = "{account}/{role} {region} {expiry}";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ssoenv",
+    version,
+    about = "AWS IAM Identity Center credentials in every shell, tool and prompt",
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every profile with its kind, account, role, region and sso-session.
+    List(ListArgs),
+    /// Log in to IAM Identity Center (once per sso-session or start URL).
+    Login(LoginArgs),
+    /// Log out: revoke the session's token and delete it with the credentials cached from it.
+    Logout(LogoutArgs),
+    /// Print a script that the shell evaluates to switch profile.
+    Env(EnvArgs),
+    /// Run a command with the profile's credentials in its environment.
+    Exec(ExecArgs),
+    /// Print credentials as `credential_process` JSON (`credential_process = ssoenv credential-process dev`).
+    CredentialProcess(ProfileArg),
+    /// Show the active (or named) profile, its account, role, region and time left.
+    Whoami(WhoamiArgs),
+    /// Print the compact prompt segment for the active profile (nothing when none is active).
+    Prompt(PromptArgs),
+    /// Print the shell hook that defines `asp` and registers completion.
+    Init(InitArgs),
+    /// Run a local IAM Identity Center emulator, optionally around a command.
+    Sandbox(SandboxArgs),
+}
+
+/// A profile, positional or with `--profile`.
+#[derive(Debug, Clone, Args)]
+pub struct ProfileArg {
+    /// The profile name.
+    #[arg(value_name = "PROFILE", conflicts_with = "profile_flag")]
+    pub profile: Option<String>,
+    /// The profile name (same as the positional argument).
+    #[arg(long = "profile", value_name = "PROFILE", id = "profile_flag")]
+    pub profile_flag: Option<String>,
+}
+
+impl ProfileArg {
+    /// The profile named on the command line, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.profile.as_deref().or(self.profile_flag.as_deref())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Machine-readable JSON (one object per profile; field names are stable).
+    #[arg(long, conflicts_with = "names")]
+    pub json: bool,
+    /// Only the profile names, one a line.
+    #[arg(long)]
+    pub names: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// Log in to this sso-session instead of a profile's.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["profile", "profile_flag"])]
+    pub sso_session: Option<String>,
+    /// Use the device authorization flow even for an sso-session.
+    #[arg(long)]
+    pub use_device_code: bool,
+    /// Print the URL (and code) instead of opening a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// Log in even when a valid or refreshable token exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// Log out of this sso-session.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["profile", "profile_flag", "all"])]
+    pub sso_session: Option<String>,
+    /// Log out of every session, as `aws sso logout` does.
+    #[arg(long, conflicts_with_all = ["profile", "profile_flag"])]
+    pub all: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EnvArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// The shell to print for (default: from `$SHELL`).
+    #[arg(long, value_enum)]
+    pub shell: Option<ShellKind>,
+    /// Export resolved credentials instead of `AWS_PROFILE`.
+    #[arg(long, short = 'c', conflicts_with = "unset")]
+    pub credentials: bool,
+    /// Clear every variable ssoenv sets.
+    #[arg(long, conflicts_with_all = ["profile", "profile_flag"])]
+    pub unset: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// The profile name (instead of giving it before the command).
+    #[arg(long = "profile", value_name = "PROFILE")]
+    pub profile_flag: Option<String>,
+    /// `[PROFILE] [--] COMMAND [ARGS...]`: the command and its arguments are passed byte for byte.
+    #[arg(
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        required = true,
+        value_name = "PROFILE] [--] COMMAND [ARGS"
+    )]
+    pub args: Vec<OsString>,
+}
+
+impl ExecArgs {
+    /// Splits the trailing words into the profile (if given there) and the command. With
+    /// `--profile`, or when the words start with `--`, every word belongs to the command.
+    pub fn split(&self) -> (Option<String>, Vec<OsString>) {
+        let mut words = self.args.as_slice();
+        let mut profile = self.profile_flag.clone();
+        if profile.is_none() && words.first().is_some_and(|w| w != "--") {
+            profile = Some(words[0].to_string_lossy().into_owned());
+            words = &words[1..];
+        }
+        if words.first().is_some_and(|w| w == "--") {
+            words = &words[1..];
+        }
+        (profile, words.to_vec())
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// Machine-readable JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Ask STS GetCallerIdentity and print the ARN (uses the network).
+    #[arg(long)]
+    pub verify: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PromptArgs {
+    /// The segment's format; see the README for placeholders.
+    #[arg(long, default_value = DEFAULT_PROMPT_FORMAT)]
+    pub format: String,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// The shell to print the hook for.
+    #[arg(value_enum)]
+    pub shell: ShellKind,
+    /// The name of the profile-switching function.
+    #[arg(long, default_value = "asp", value_name = "NAME")]
+    pub cmd: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// Approve device authorizations at once instead of when the verification URL is opened.
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Lifetime of issued access tokens, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 28800)]
+    pub token_ttl: u64,
+    /// Lifetime of issued role credentials, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
+    pub credentials_ttl: u64,
+    /// Answer this many requests with 429 TooManyRequests before serving normally.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub throttle: u32,
+    /// Answer this many requests with 500 before serving normally.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub fail: u32,
+    /// Port to listen on (default: a free one).
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Write the sandbox's address to this file once it is listening (for scripts and tests).
+    #[arg(long, value_name = "FILE")]
+    pub ready_file: Option<std::path::PathBuf>,
+    /// A command to run against the sandbox; the sandbox stops when it exits.
+    #[arg(last = true, value_name = "COMMAND")]
+    pub command: Vec<OsString>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn profile_is_positional_or_a_flag() {
+        let a = Cli::try_parse_from(["ssoenv", "whoami", "dev"]).unwrap();
+        let b = Cli::try_parse_from(["ssoenv", "whoami", "--profile", "dev"]).unwrap();
+        for cli in [a, b] {
+            let Command::Whoami(args) = cli.command else {
+                panic!("not whoami")
+            };
+            assert_eq!(args.profile.name(), Some("dev"));
+        }
+        assert!(Cli::try_parse_from(["ssoenv", "whoami", "dev", "--profile", "prod"]).is_err());
+    }
+
+    fn exec_split(argv: &[&str]) -> (Option<String>, Vec<String>) {
+        let cli = Cli::try_parse_from(argv).unwrap();
+        let Command::Exec(args) = cli.command else {
+            panic!("not exec")
+        };
+        let (profile, cmd) = args.split();
+        (
+            profile,
+            cmd.into_iter().map(|w| w.into_string().unwrap()).collect(),
+        )
+    }
+
+    #[test]
+    fn exec_takes_the_profile_before_the_command_with_or_without_dashes() {
+        let want = (
+            Some("dev".to_string()),
+            vec!["terraform".to_string(), "-x".to_string()],
+        );
+        assert_eq!(
+            exec_split(&["ssoenv", "exec", "dev", "--", "terraform", "-x"]),
+            want
+        );
+        assert_eq!(
+            exec_split(&["ssoenv", "exec", "dev", "terraform", "-x"]),
+            want
+        );
+        assert_eq!(
+            exec_split(&["ssoenv", "exec", "--profile", "dev", "terraform", "-x"]),
+            want
+        );
+        assert_eq!(
+            exec_split(&[
+                "ssoenv",
+                "exec",
+                "--profile",
+                "dev",
+                "--",
+                "terraform",
+                "-x"
+            ]),
+            want
+        );
+        assert_eq!(
+            exec_split(&["ssoenv", "exec", "--", "env"]),
+            (None, vec!["env".to_string()])
+        );
+    }
+}

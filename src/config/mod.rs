@@ -1,0 +1,173 @@
+//! The AWS shared config model: `~/.aws/config` and `~/.aws/credentials`, parsed and merged by the
+//! AWS SDKs' rules (`parse`), found where the SDKs look (`location`), and each profile resolved to
+//! what it is (`profile`).
+
+pub mod location;
+pub mod parse;
+pub mod profile;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::env::Env;
+
+pub use location::Locations;
+pub use profile::{Profile, ProfileKind, RoleSource, SsoSession};
+
+/// Where a section or value was written: file and 1-based line, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    pub file: Arc<Path>,
+    pub line: usize,
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.file.display(), self.line)
+    }
+}
+
+/// One `key = value`. For a property with sub-properties, `value` is the raw text the SDK suites
+/// expect (`"\nname = value"`) and `sub_properties` holds the parsed pairs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Property {
+    pub value: String,
+    pub sub_properties: BTreeMap<String, String>,
+    pub origin: Origin,
+}
+
+/// A `[profile NAME]`, `[sso-session NAME]` or `[services NAME]` section after merging. Keys are
+/// lower-case (the SDKs match them case-insensitively).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub name: String,
+    pub properties: BTreeMap<String, Property>,
+    /// The first header that defined this section.
+    pub origin: Origin,
+}
+
+impl Section {
+    /// A property's value, by (case-insensitive) key.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.property(key).map(|p| p.value.as_str())
+    }
+
+    pub fn property(&self, key: &str) -> Option<&Property> {
+        match self.properties.get(key) {
+            Some(p) => Some(p),
+            None if key.bytes().any(|b| b.is_ascii_uppercase()) => {
+                self.properties.get(&key.to_ascii_lowercase())
+            }
+            None => None,
+        }
+    }
+}
+
+/// A file's path and contents, as handed to the parser.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: Arc<Path>,
+    pub contents: String,
+}
+
+/// Both files parsed and merged: credentials-file values override config-file values.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProfileSet {
+    pub profiles: BTreeMap<String, Section>,
+    pub sso_sessions: BTreeMap<String, Section>,
+    pub services: BTreeMap<String, Section>,
+    /// What the SDKs skip with a warning (invalid names, prefixed sections in the credentials file).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file's syntax is wrong at this line.
+    #[error("{origin}: {message}")]
+    Syntax { origin: Origin, message: String },
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: io::Error },
+    #[error("cannot tell where the AWS config lives: set HOME (or AWS_CONFIG_FILE)")]
+    NoHome,
+    #[error("{}", unknown_profile_message(.name, .config, .suggestions))]
+    UnknownProfile {
+        name: String,
+        config: PathBuf,
+        suggestions: Vec<String>,
+    },
+    /// A profile or sso-session whose keys do not fit together.
+    #[error("{origin}: {section} `{name}`, key `{key}`: {message}")]
+    Invalid {
+        section: &'static str,
+        name: String,
+        key: String,
+        origin: Origin,
+        message: String,
+    },
+}
+
+fn unknown_profile_message(name: &str, config: &Path, suggestions: &[String]) -> String {
+    let mut msg = format!("profile `{name}` is not in {}", config.display());
+    if !suggestions.is_empty() {
+        let list: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
+        msg.push_str(&format!("; did you mean {}?", list.join(", ")));
+    }
+    msg.push_str(" (run `ssoenv list` to see them all)");
+    msg
+}
+
+/// The config and credentials files, read and merged.
+#[derive(Debug, Clone)]
+pub struct AwsConfig {
+    pub locations: Locations,
+    pub set: ProfileSet,
+    /// Whether the config file exists (a missing one is not an error).
+    pub config_found: bool,
+}
+
+impl AwsConfig {
+    /// Reads both files (a missing file counts as empty) and parses them.
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        let locations = Locations::from_env(env)?;
+        let config = read_optional(&locations.config)?;
+        let credentials = read_optional(&locations.credentials)?;
+        let config_found = config.is_some();
+        let set = ProfileSet::parse(config.as_ref(), credentials.as_ref())?;
+        Ok(Self {
+            locations,
+            set,
+            config_found,
+        })
+    }
+
+    /// Resolves a profile, or says it is unknown and offers the closest names.
+    pub fn profile(&self, name: &str) -> Result<Profile, ConfigError> {
+        profile::resolve(&self.set, name).map_err(|e| match e {
+            ConfigError::UnknownProfile { name, .. } => ConfigError::UnknownProfile {
+                suggestions: profile::closest_names(&self.set, &name),
+                name,
+                config: self.locations.config.clone(),
+            },
+            e => e,
+        })
+    }
+}
+
+fn read_optional(path: &Path) -> Result<Option<SourceFile>, ConfigError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(SourceFile {
+            path: Arc::from(path),
+            // The SDKs read these files as UTF-8; a stray invalid byte should not hide every profile.
+            contents: String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        })),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        }),
+    }
+}

@@ -1,0 +1,70 @@
+//! The errors that reach `main`, and the exit code each maps to. The codes are documented in the
+//! README; shell hooks rely on [`exit::LOGIN_REQUIRED`].
+
+use std::io;
+
+/// Exit codes. Stable: scripts and the shell hooks test them.
+pub mod exit {
+    /// Something failed that is not covered below.
+    pub const FAILURE: u8 = 1;
+    /// The command line was wrong (clap's own code).
+    pub const USAGE: u8 = 2;
+    /// A config or credentials file is malformed, or a profile is unknown or broken.
+    pub const CONFIG: u8 = 3;
+    /// The profile's SSO session needs `ssoenv login`.
+    pub const LOGIN_REQUIRED: u8 = 4;
+    /// IAM Identity Center, STS or the network failed.
+    pub const SERVICE: u8 = 5;
+    /// `ssoenv exec`: the command could not be run.
+    pub const CANNOT_EXECUTE: u8 = 126;
+    /// `ssoenv exec`: the command was not found.
+    pub const NOT_FOUND: u8 = 127;
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error(transparent)]
+    Sso(#[from] crate::sso::SsoError),
+    #[error(transparent)]
+    Credentials(#[from] crate::credentials::CredentialsError),
+    #[error(transparent)]
+    Shell(#[from] crate::shell::ShellError),
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// A message for the user, with the exit code to leave with.
+    #[error("{message}")]
+    Message { message: String, code: u8 },
+    /// Leave with this code and print nothing (the child's status in `exec`, a silent prompt).
+    #[error("")]
+    SilentExit(u8),
+}
+
+impl Error {
+    pub fn message(code: u8, message: impl Into<String>) -> Self {
+        Error::Message {
+            message: message.into(),
+            code,
+        }
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Config(_) => exit::CONFIG,
+            Error::Sso(e) => e.exit_code(),
+            Error::Credentials(e) => e.exit_code(),
+            Error::Shell(_) => exit::USAGE,
+            Error::Io(_) => exit::FAILURE,
+            Error::Message { code, .. } => *code,
+            Error::SilentExit(code) => *code,
+        }
+    }
+
+    /// A closed stdout (`ssoenv list | head`) is not an error worth a word.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

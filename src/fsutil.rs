@@ -1,0 +1,79 @@
+//! Writing the files we share with other processes: never a half-written file, never readable by
+//! other users. Every cache write in ssoenv goes through [`write_private`].
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Creates `dir` (and parents) with mode 0700 when missing. An existing folder keeps its mode: it
+/// may be the AWS CLI's, and it is not ours to change.
+pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir)
+}
+
+/// Writes `contents` to `path` atomically: a temp file in the same folder (mode 0600), fsync, then
+/// rename over the target. A reader sees the old file or the new one, never a mix; a crash or
+/// Ctrl-C leaves at most a stray temp file, which `tempfile` removes when dropped.
+pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    ensure_private_dir(dir)?;
+    // tempfile creates its files with mode 0600 on Unix.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".ssoenv-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Removes a file; a file that is already gone is not an error.
+pub fn remove_if_exists(path: &Path) -> io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_with_private_modes_and_replaces_atomically() {
+        let root = tempfile::tempdir().unwrap();
+        let path = root.path().join("a/b/token.json");
+        write_private(&path, b"one").unwrap();
+        write_private(&path, b"two").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(&root.path().join("a/b")), 0o700);
+        }
+        let leftovers: Vec<_> = fs::read_dir(root.path().join("a/b")).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temp file may remain");
+    }
+
+    #[test]
+    fn removing_a_missing_file_is_fine() {
+        let root = tempfile::tempdir().unwrap();
+        remove_if_exists(&root.path().join("nope")).unwrap();
+    }
+}
