@@ -135,12 +135,12 @@ pub struct ExecArgs {
 }
 
 impl ExecArgs {
-    /// Splits the trailing words into the profile (if given there) and the command. With
-    /// `--profile`, or when the words start with `--`, every word belongs to the command.
+    /// Splits the trailing words into the profile (if given there) and the command: with
+    /// `--profile` every word belongs to the command, else the first word is the profile.
     pub fn split(&self) -> (Option<String>, Vec<OsString>) {
         let mut words = self.args.as_slice();
         let mut profile = self.profile_flag.clone();
-        if profile.is_none() && words.first().is_some_and(|w| w != "--") {
+        if profile.is_none() && !words.is_empty() {
             profile = Some(words[0].to_string_lossy().into_owned());
             words = &words[1..];
         }
@@ -274,8 +274,8 @@ mod tests {
             want
         );
         assert_eq!(
-            exec_split(&["ssoenv", "exec", "--", "env"]),
-            (None, vec!["env".to_string()])
+            exec_split(&["ssoenv", "exec", "dev"]),
+            (Some("dev".to_string()), vec![])
         );
     }
 }
