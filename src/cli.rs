@@ -117,6 +117,9 @@ pub struct EnvArgs {
     /// Clear every variable ssoenv sets.
     #[arg(long, conflicts_with_all = ["profile", "profile_flag"])]
     pub unset: bool,
+    /// Log in first when the profile's SSO session needs it (what `asp` does).
+    #[arg(long, conflicts_with = "unset")]
+    pub login: bool,
 }
 
 #[derive(Debug, Args)]
