@@ -1,5 +1,9 @@
 //! What each profile is: SSO (via an sso-session or legacy keys), a role on top of another
-//! profile, static keys, `credential_process`, or none of these.
+//! profile, static keys, `credential_process`, or none of these — and, for a profile that yields
+//! credentials, the chain of steps that produces them (the AWS SDKs' rules, pinned by their
+//! `assume-role-tests.json`).
+
+use std::collections::HashSet;
 
 use super::{ConfigError, Origin, ProfileSet, Section};
 
@@ -30,6 +34,17 @@ pub enum RoleSource {
     Named(String),
 }
 
+/// One `role_arn` to assume, with its options.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssumeRole {
+    /// The profile that names the role.
+    pub profile: String,
+    pub role_arn: String,
+    pub role_session_name: Option<String>,
+    pub external_id: Option<String>,
+    pub duration_seconds: Option<i32>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProfileKind {
     /// Role credentials from IAM Identity Center.
@@ -42,11 +57,8 @@ pub enum ProfileKind {
     SsoToken { session: SsoSession },
     /// `role_arn` assumed with credentials from `source`.
     AssumeRole {
-        role_arn: String,
+        role: AssumeRole,
         source: RoleSource,
-        role_session_name: Option<String>,
-        external_id: Option<String>,
-        duration_seconds: Option<i32>,
     },
     /// `aws_access_key_id` / `aws_secret_access_key` (/ `aws_session_token`).
     Static,
@@ -58,6 +70,22 @@ pub enum ProfileKind {
     NoCredentials,
 }
 
+impl ProfileKind {
+    /// A short word for tables and JSON.
+    pub fn label(&self) -> &'static str {
+        match self {
+            ProfileKind::Sso { session, .. } if session.name.is_none() => "sso-legacy",
+            ProfileKind::Sso { .. } => "sso",
+            ProfileKind::SsoToken { .. } => "sso-token",
+            ProfileKind::AssumeRole { .. } => "role",
+            ProfileKind::Static => "static",
+            ProfileKind::Process { .. } => "process",
+            ProfileKind::WebIdentity { .. } => "web-identity",
+            ProfileKind::NoCredentials => "none",
+        }
+    }
+}
+
 /// A resolved profile: its kind and everything else it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
@@ -67,15 +95,719 @@ pub struct Profile {
     pub section: Section,
 }
 
-pub fn resolve(_set: &ProfileSet, name: &str) -> Result<Profile, ConfigError> {
-    let _: Option<Origin> = None;
-    Err(ConfigError::UnknownProfile {
+impl Profile {
+    /// The SSO session this profile logs in through, directly or at the root of its role chain.
+    pub fn sso_session<'a>(&'a self, chain: &'a Chain) -> Option<&'a SsoSession> {
+        match (&self.kind, &chain.base) {
+            (ProfileKind::SsoToken { session }, _) => Some(session),
+            (_, ChainBase::Sso { session, .. }) => Some(session),
+            _ => None,
+        }
+    }
+
+    /// The account the profile's credentials belong to, when the config says it.
+    pub fn account_id(&self) -> Option<&str> {
+        match &self.kind {
+            ProfileKind::Sso { account_id, .. } => Some(account_id),
+            ProfileKind::AssumeRole { role, .. } => account_of_role_arn(&role.role_arn),
+            ProfileKind::WebIdentity { role_arn } => account_of_role_arn(role_arn),
+            _ => self.section.get("aws_account_id"),
+        }
+    }
+
+    /// The role name: the SSO permission set, or the last part of a role ARN.
+    pub fn role_name(&self) -> Option<&str> {
+        match &self.kind {
+            ProfileKind::Sso { role_name, .. } => Some(role_name),
+            ProfileKind::AssumeRole { role, .. } => role_name_of_arn(&role.role_arn),
+            ProfileKind::WebIdentity { role_arn } => role_name_of_arn(role_arn),
+            _ => None,
+        }
+    }
+}
+
+/// `arn:aws:iam::123456789012:role/path/Name` → `123456789012`.
+fn account_of_role_arn(arn: &str) -> Option<&str> {
+    arn.split(':').nth(4).filter(|a| !a.is_empty())
+}
+
+/// `arn:aws:iam::123456789012:role/path/Name` → `Name`.
+fn role_name_of_arn(arn: &str) -> Option<&str> {
+    arn.split(':')
+        .nth(5)?
+        .rsplit('/')
+        .next()
+        .filter(|r| !r.is_empty())
+}
+
+/// Where the first credentials of a chain come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainBase {
+    Sso {
+        profile: String,
+        session: SsoSession,
+        account_id: String,
+        role_name: String,
+    },
+    /// Static keys from this profile's section.
+    Static {
+        profile: String,
+    },
+    Process {
+        profile: String,
+        command: String,
+    },
+    /// `credential_source`.
+    Named(String),
+    WebIdentity {
+        profile: String,
+        role_arn: String,
+    },
+}
+
+/// How to obtain a profile's credentials: a base, then each role assumed in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chain {
+    pub base: ChainBase,
+    pub roles: Vec<AssumeRole>,
+}
+
+/// Resolves one profile's kind. A profile that only configures things is `NoCredentials`, not an
+/// error; contradictory keys are errors that name the profile, key, file and line.
+pub fn resolve(set: &ProfileSet, name: &str) -> Result<Profile, ConfigError> {
+    let section = set.profiles.get(name).ok_or_else(|| unknown(name))?;
+    let kind = kind_of(set, section)?;
+    Ok(Profile {
         name: name.to_string(),
-        config: Default::default(),
-        suggestions: vec![],
+        kind,
+        region: section.get("region").map(str::to_string),
+        section: section.clone(),
     })
 }
 
-pub fn closest_names(_set: &ProfileSet, _name: &str) -> Vec<String> {
-    vec![]
+fn unknown(name: &str) -> ConfigError {
+    ConfigError::UnknownProfile {
+        name: name.to_string(),
+        config: Default::default(),
+        suggestions: vec![],
+    }
+}
+
+fn kind_of(set: &ProfileSet, section: &Section) -> Result<ProfileKind, ConfigError> {
+    if let Some(role_arn) = section.get("role_arn") {
+        if section.get("web_identity_token_file").is_some() {
+            return Ok(ProfileKind::WebIdentity {
+                role_arn: role_arn.to_string(),
+            });
+        }
+        let role = assume_role(section, role_arn);
+        let source = match (
+            section.get("source_profile"),
+            section.get("credential_source"),
+        ) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    section,
+                    "credential_source",
+                    "profile contained both source_profile and credential_source: keep one",
+                ));
+            }
+            (Some(p), None) => RoleSource::Profile(p.to_string()),
+            (None, Some(s)) => RoleSource::Named(s.to_string()),
+            (None, None) => {
+                return Err(invalid(
+                    section,
+                    "role_arn",
+                    "profile must contain `source_profile` (or `credential_source`) to assume `role_arn`",
+                ));
+            }
+        };
+        return Ok(ProfileKind::AssumeRole { role, source });
+    }
+    if section.get("web_identity_token_file").is_some() {
+        return Err(invalid(
+            section,
+            "web_identity_token_file",
+            "`role_arn` was missing: a web identity profile needs the role to assume",
+        ));
+    }
+    if let Some(sso) = sso_kind(set, section)? {
+        return Ok(sso);
+    }
+    if let Some(command) = section.get("credential_process") {
+        return Ok(ProfileKind::Process {
+            command: command.to_string(),
+        });
+    }
+    if static_keys(section)? {
+        return Ok(ProfileKind::Static);
+    }
+    Ok(ProfileKind::NoCredentials)
+}
+
+fn assume_role(section: &Section, role_arn: &str) -> AssumeRole {
+    AssumeRole {
+        profile: section.name.clone(),
+        role_arn: role_arn.to_string(),
+        role_session_name: section.get("role_session_name").map(str::to_string),
+        external_id: section.get("external_id").map(str::to_string),
+        duration_seconds: section
+            .get("duration_seconds")
+            .and_then(|d| d.trim().parse().ok()),
+    }
+}
+
+/// Whether the section holds a complete pair of static keys; half a pair is an error.
+fn static_keys(section: &Section) -> Result<bool, ConfigError> {
+    match (
+        section.get("aws_access_key_id"),
+        section.get("aws_secret_access_key"),
+    ) {
+        (Some(_), Some(_)) => Ok(true),
+        (Some(_), None) => Err(invalid(
+            section,
+            "aws_access_key_id",
+            "profile missing aws_secret_access_key: add it, or remove aws_access_key_id",
+        )),
+        (None, Some(_)) => Err(invalid(
+            section,
+            "aws_secret_access_key",
+            "profile missing aws_access_key_id: add it, or remove aws_secret_access_key",
+        )),
+        (None, None) => Ok(false),
+    }
+}
+
+/// The SSO kind of a profile that has any `sso_*` key, checked as botocore and the Rust SDK do.
+fn sso_kind(set: &ProfileSet, section: &Section) -> Result<Option<ProfileKind>, ConfigError> {
+    let account = section.get("sso_account_id");
+    let role = section.get("sso_role_name");
+    let session = match section.get("sso_session") {
+        Some(session_name) => sso_session_referenced(set, session_name, section)?,
+        None if section.get("sso_start_url").is_some() || account.is_some() || role.is_some() => {
+            SsoSession {
+                name: None,
+                start_url: required(section, "sso_start_url")?.to_string(),
+                region: required(section, "sso_region")?.to_string(),
+                registration_scopes: None,
+            }
+        }
+        None => return Ok(None),
+    };
+    match (account, role) {
+        (Some(account_id), Some(role_name)) => Ok(Some(ProfileKind::Sso {
+            session,
+            account_id: account_id.to_string(),
+            role_name: role_name.to_string(),
+        })),
+        (None, None) if session.name.is_some() => Ok(Some(ProfileKind::SsoToken { session })),
+        (Some(_), None) | (None, None) => Err(invalid(
+            section,
+            "sso_account_id",
+            "if `sso_account_id` is set, then `sso_role_name` must also be set",
+        )),
+        (None, Some(_)) => Err(invalid(
+            section,
+            "sso_role_name",
+            "if `sso_role_name` is set, then `sso_account_id` must also be set",
+        )),
+    }
+}
+
+fn required<'a>(section: &'a Section, key: &str) -> Result<&'a str, ConfigError> {
+    section.get(key).ok_or_else(|| {
+        invalid(
+            section,
+            key,
+            &format!("the SSO profile has no `{key}`: add it, or use `sso_session`"),
+        )
+    })
+}
+
+fn sso_session_referenced(
+    set: &ProfileSet,
+    name: &str,
+    profile: &Section,
+) -> Result<SsoSession, ConfigError> {
+    match set.sso_sessions.get(name) {
+        Some(session) => {
+            // A profile may repeat the session's values (botocore allows it) but not contradict them.
+            for key in ["sso_start_url", "sso_region"] {
+                if let Some(value) = profile.get(key).filter(|v| session.get(key) != Some(*v)) {
+                    let theirs = session
+                        .get(key)
+                        .map_or("unset".to_string(), |v| format!("`{v}`"));
+                    return Err(invalid(
+                        profile,
+                        key,
+                        &format!(
+                            "`{value}` differs from [sso-session {name}] ({theirs}); `{key}` can only be \
+                             specified in the [sso-session] config when a session name is given: \
+                             remove it from the profile"
+                        ),
+                    ));
+                }
+            }
+            session_from_section(session)
+        }
+        None => Err(invalid(
+            profile,
+            "sso_session",
+            &format!(
+                "sso-session named `{name}` (referenced by profile `{}`) was not found: add an \
+                 [sso-session {name}] section",
+                profile.name
+            ),
+        )),
+    }
+}
+
+/// An `[sso-session NAME]` by name, for `ssoenv login --sso-session NAME`.
+pub fn sso_session(set: &ProfileSet, name: &str) -> Result<Option<SsoSession>, ConfigError> {
+    set.sso_sessions
+        .get(name)
+        .map(session_from_section)
+        .transpose()
+}
+
+fn session_from_section(section: &Section) -> Result<SsoSession, ConfigError> {
+    let field = |key: &str| {
+        section
+            .get(key)
+            .map(str::to_string)
+            .ok_or_else(|| ConfigError::Invalid {
+                section: "sso-session",
+                name: section.name.clone(),
+                key: key.to_string(),
+                origin: section.origin.clone(),
+                message: format!("the sso-session has no `{key}`: add it"),
+            })
+    };
+    Ok(SsoSession {
+        name: Some(section.name.clone()),
+        start_url: field("sso_start_url")?,
+        region: field("sso_region")?,
+        registration_scopes: section.get("sso_registration_scopes").map(|s| {
+            s.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect()
+        }),
+    })
+}
+
+fn invalid(section: &Section, key: &str, message: &str) -> ConfigError {
+    let origin: Origin = section
+        .property(key)
+        .map_or_else(|| section.origin.clone(), |p| p.origin.clone());
+    ConfigError::Invalid {
+        section: "profile",
+        name: section.name.clone(),
+        key: key.to_string(),
+        origin,
+        message: message.to_string(),
+    }
+}
+
+/// The steps that produce a profile's credentials, following `source_profile` to any depth.
+pub fn chain(set: &ProfileSet, name: &str) -> Result<Chain, ConfigError> {
+    if set.profiles.is_empty() {
+        return Err(unknown(name));
+    }
+    let mut roles: Vec<AssumeRole> = Vec::new();
+    let mut visited: Vec<String> = Vec::new();
+    let mut seen: HashSet<&str> = HashSet::new();
+    let mut current = name;
+    let base = loop {
+        let section = match set.profiles.get(current) {
+            Some(s) => s,
+            None if visited.is_empty() => return Err(unknown(current)),
+            None => {
+                let from = set
+                    .profiles
+                    .get(visited.last().map_or(name, String::as_str));
+                let message = format!(
+                    "could not find source profile {current} referenced from {}: add [profile {current}]",
+                    visited.last().map_or(name, String::as_str)
+                );
+                return Err(match from {
+                    Some(from) => invalid(from, "source_profile", &message),
+                    None => unknown(current),
+                });
+            }
+        };
+        if !seen.insert(current) {
+            visited.push(current.to_string());
+            return Err(invalid(
+                section,
+                "source_profile",
+                &format!("profile formed an infinite loop: {}", visited.join(" -> ")),
+            ));
+        }
+        visited.push(current.to_string());
+        // A source profile with its own keys is used as they are, ignoring its role_arn (the SDKs do).
+        if !roles.is_empty() && static_keys(section)? {
+            break ChainBase::Static {
+                profile: current.to_string(),
+            };
+        }
+        match kind_of(set, section)? {
+            ProfileKind::AssumeRole { role, source } => {
+                roles.push(role);
+                match source {
+                    RoleSource::Named(source) => break ChainBase::Named(source),
+                    RoleSource::Profile(next) if next == current => {
+                        // Self-reference: this profile's own keys are the source.
+                        if static_keys(section)? {
+                            break ChainBase::Static {
+                                profile: current.to_string(),
+                            };
+                        }
+                        return Err(no_credentials(section));
+                    }
+                    RoleSource::Profile(_) => {
+                        current = section.get("source_profile").unwrap_or_default();
+                    }
+                }
+            }
+            ProfileKind::WebIdentity { role_arn } => {
+                break ChainBase::WebIdentity {
+                    profile: current.to_string(),
+                    role_arn,
+                };
+            }
+            ProfileKind::Sso {
+                session,
+                account_id,
+                role_name,
+            } => {
+                break ChainBase::Sso {
+                    profile: current.to_string(),
+                    session,
+                    account_id,
+                    role_name,
+                };
+            }
+            ProfileKind::Process { command } => {
+                break ChainBase::Process {
+                    profile: current.to_string(),
+                    command,
+                };
+            }
+            ProfileKind::Static => {
+                break ChainBase::Static {
+                    profile: current.to_string(),
+                };
+            }
+            ProfileKind::SsoToken { .. } => {
+                return Err(invalid(
+                    section,
+                    "sso_session",
+                    "selected profile will resolve an access token instead of credentials: add \
+                     `sso_account_id` and `sso_role_name`",
+                ));
+            }
+            ProfileKind::NoCredentials => return Err(no_credentials(section)),
+        }
+    };
+    roles.reverse();
+    Ok(Chain { base, roles })
+}
+
+fn no_credentials(section: &Section) -> ConfigError {
+    ConfigError::Invalid {
+        section: "profile",
+        name: section.name.clone(),
+        key: "role_arn".to_string(),
+        origin: section.origin.clone(),
+        message: format!(
+            "profile `{}` did not contain credential information: give it SSO keys, static keys or \
+             `credential_process`",
+            section.name
+        ),
+    }
+}
+
+/// Up to three profile names closest to a mistyped one, for "did you mean …?".
+pub fn closest_names(set: &ProfileSet, name: &str) -> Vec<String> {
+    // Small edits (typos, transpositions) or a name that contains what was typed.
+    let limit = (name.chars().count() / 3).max(2);
+    let mut scored: Vec<(usize, &String)> = set
+        .profiles
+        .keys()
+        .map(|candidate| (strsim::damerau_levenshtein(name, candidate), candidate))
+        .filter(|(distance, candidate)| *distance <= limit || candidate.contains(name))
+        .collect();
+    scored.sort();
+    scored.into_iter().take(3).map(|(_, n)| n.clone()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use serde_json::{Value, json};
+
+    use super::*;
+    use crate::config::Property;
+
+    fn section(name: &str, props: &serde_json::Map<String, Value>) -> Section {
+        let origin = Origin {
+            file: Arc::from(Path::new("config")),
+            line: 1,
+        };
+        Section {
+            name: name.to_string(),
+            properties: props
+                .iter()
+                .map(|(k, v)| {
+                    let value = v.as_str().unwrap_or_default().to_string();
+                    (
+                        k.clone(),
+                        Property {
+                            value,
+                            sub_properties: BTreeMap::new(),
+                            origin: origin.clone(),
+                        },
+                    )
+                })
+                .collect(),
+            origin,
+        }
+    }
+
+    fn set_from(input: &Value) -> ProfileSet {
+        let sections = |key: &str| -> BTreeMap<String, Section> {
+            input[key]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(n, p)| (n.clone(), section(n, p.as_object().unwrap())))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        ProfileSet {
+            profiles: sections("profiles"),
+            sso_sessions: sections("sso_sessions"),
+            ..Default::default()
+        }
+    }
+
+    /// Renders a chain in the suite's own JSON shape.
+    fn chain_json(set: &ProfileSet, chain: &Chain) -> Value {
+        let mut out = vec![match &chain.base {
+            ChainBase::Static { profile } => {
+                let s = &set.profiles[profile];
+                let mut keys = json!({
+                    "access_key_id": s.get("aws_access_key_id"),
+                    "secret_access_key": s.get("aws_secret_access_key"),
+                });
+                if let Some(account) = s.get("aws_account_id") {
+                    keys["account_id"] = json!(account);
+                }
+                json!({ "AccessKey": keys })
+            }
+            ChainBase::Named(source) => json!({ "NamedSource": source }),
+            ChainBase::WebIdentity { profile, role_arn } => {
+                let s = &set.profiles[profile];
+                let mut w = json!({
+                    "role_arn": role_arn,
+                    "web_identity_token_file": s.get("web_identity_token_file"),
+                });
+                if let Some(n) = s.get("role_session_name") {
+                    w["role_session_name"] = json!(n);
+                }
+                json!({ "WebIdentityToken": w })
+            }
+            ChainBase::Sso {
+                session,
+                account_id,
+                role_name,
+                ..
+            } => json!({ "Sso": {
+                "sso_account_id": account_id, "sso_role_name": role_name,
+                "sso_region": session.region, "sso_start_url": session.start_url,
+            }}),
+            ChainBase::Process { command, .. } => json!({ "CredentialProcess": command }),
+        }];
+        for role in &chain.roles {
+            let mut r = json!({ "role_arn": role.role_arn });
+            if let Some(n) = &role.role_session_name {
+                r["role_session_name"] = json!(n);
+            }
+            if let Some(e) = &role.external_id {
+                r["external_id"] = json!(e);
+            }
+            out.push(json!({ "AssumeRole": r }));
+        }
+        Value::Array(out)
+    }
+
+    /// The token-only SSO case has no credential chain; the suite describes the session instead.
+    fn token_json(profile: &Profile) -> Option<Value> {
+        match &profile.kind {
+            ProfileKind::SsoToken { session } => Some(json!([{ "Sso": {
+                "sso_session": session.name, "sso_region": session.region,
+                "sso_start_url": session.start_url,
+            }}])),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn assume_role_conformance_suite() {
+        let suite: Value = serde_json::from_str(include_str!(
+            "../../tests/data/conformance/smithy-rs__aws-config__assume-role-tests.json"
+        ))
+        .unwrap();
+        let mut failures = Vec::new();
+        for case in suite.as_array().unwrap() {
+            let docs = case["docs"].as_str().unwrap();
+            let set = set_from(&case["input"]);
+            let selected = case["input"]["selected_profile"].as_str().unwrap();
+            let got = match resolve(&set, selected) {
+                Ok(p) if token_json(&p).is_some() => Ok(token_json(&p).unwrap()),
+                Ok(_) => chain(&set, selected).map(|c| chain_json(&set, &c)),
+                Err(e) => Err(e),
+            };
+            match (&case["output"], got) {
+                (out, Ok(chain)) if out.get("ProfileChain") == Some(&chain) => {}
+                (out, Err(e)) if out["Error"].is_string() => {
+                    let want = out["Error"].as_str().unwrap();
+                    let text = if set.profiles.is_empty() {
+                        "No profiles were defined".to_string()
+                    } else {
+                        e.to_string()
+                    };
+                    if !text.contains(want) {
+                        failures.push(format!("{docs}: error `{text}` lacks `{want}`"));
+                    }
+                }
+                (out, got) => failures.push(format!("{docs}: want {out}, got {got:?}")),
+            }
+        }
+        assert!(
+            failures.is_empty(),
+            "{} failing cases:\n{}",
+            failures.len(),
+            failures.join("\n")
+        );
+    }
+
+    fn parse_set(profiles: Value, sessions: Value) -> ProfileSet {
+        set_from(&json!({ "profiles": profiles, "sso_sessions": sessions }))
+    }
+
+    #[test]
+    fn an_sso_session_profile_resolves_with_its_session() {
+        let set = parse_set(
+            json!({ "dev": { "sso_session": "corp", "sso_account_id": "111", "sso_role_name": "Dev", "region": "eu-west-1" } }),
+            json!({ "corp": { "sso_start_url": "https://x/start", "sso_region": "us-east-1", "sso_registration_scopes": "sso:account:access, ,x" } }),
+        );
+        let p = resolve(&set, "dev").unwrap();
+        assert_eq!(p.region.as_deref(), Some("eu-west-1"));
+        let ProfileKind::Sso {
+            session,
+            account_id,
+            role_name,
+        } = &p.kind
+        else {
+            panic!("{p:?}")
+        };
+        assert_eq!((account_id.as_str(), role_name.as_str()), ("111", "Dev"));
+        assert_eq!(session.cache_identifier(), "corp");
+        assert_eq!(
+            session.registration_scopes,
+            Some(vec!["sso:account:access".to_string(), "x".to_string()])
+        );
+    }
+
+    #[test]
+    fn profile_values_equal_to_the_session_are_allowed_and_different_ones_are_not() {
+        let sessions =
+            json!({ "corp": { "sso_start_url": "https://x/start", "sso_region": "us-east-1" } });
+        let same = parse_set(
+            json!({ "p": { "sso_session": "corp", "sso_region": "us-east-1", "sso_account_id": "1", "sso_role_name": "R" } }),
+            sessions.clone(),
+        );
+        assert!(resolve(&same, "p").is_ok());
+        let differs = parse_set(
+            json!({ "p": { "sso_session": "corp", "sso_start_url": "https://y/start", "sso_account_id": "1", "sso_role_name": "R" } }),
+            sessions,
+        );
+        let err = resolve(&differs, "p").unwrap_err().to_string();
+        assert!(
+            err.contains("`sso_start_url`")
+                && err.contains("profile `p`")
+                && err.contains("config:1"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_legacy_profile_needs_its_region() {
+        let set = parse_set(
+            json!({ "old": { "sso_start_url": "https://x/start", "sso_account_id": "1", "sso_role_name": "R" } }),
+            json!({}),
+        );
+        let err = resolve(&set, "old").unwrap_err().to_string();
+        assert!(err.contains("key `sso_region`"), "{err}");
+    }
+
+    #[test]
+    fn a_role_chain_on_an_sso_profile_resolves_to_its_root() {
+        let set = parse_set(
+            json!({
+                "dev": { "sso_session": "corp", "sso_account_id": "111", "sso_role_name": "Dev" },
+                "admin": { "role_arn": "arn:aws:iam::222:role/Admin", "source_profile": "dev" },
+                "top": { "role_arn": "arn:aws:iam::333:role/ops/Top", "source_profile": "admin", "duration_seconds": "900" },
+            }),
+            json!({ "corp": { "sso_start_url": "https://x/start", "sso_region": "us-east-1" } }),
+        );
+        let top = resolve(&set, "top").unwrap();
+        assert_eq!(
+            (top.account_id(), top.role_name()),
+            (Some("333"), Some("Top"))
+        );
+        let c = chain(&set, "top").unwrap();
+        assert!(matches!(&c.base, ChainBase::Sso { profile, .. } if profile == "dev"));
+        let arns: Vec<_> = c.roles.iter().map(|r| r.role_arn.as_str()).collect();
+        assert_eq!(
+            arns,
+            [
+                "arn:aws:iam::222:role/Admin",
+                "arn:aws:iam::333:role/ops/Top"
+            ]
+        );
+        assert_eq!(c.roles[1].duration_seconds, Some(900));
+        assert_eq!(
+            top.sso_session(&c).map(|s| s.cache_identifier()),
+            Some("corp")
+        );
+    }
+
+    #[test]
+    fn a_cycle_is_an_error_that_names_it() {
+        let set = parse_set(
+            json!({
+                "a": { "role_arn": "arn:aws:iam::1:role/A", "source_profile": "b" },
+                "b": { "role_arn": "arn:aws:iam::1:role/B", "source_profile": "c" },
+                "c": { "role_arn": "arn:aws:iam::1:role/C", "source_profile": "a" },
+            }),
+            json!({}),
+        );
+        let err = chain(&set, "a").unwrap_err().to_string();
+        assert!(err.contains("a -> b -> c -> a"), "{err}");
+    }
+
+    #[test]
+    fn closest_names_suggest_typos() {
+        let set = parse_set(json!({ "dev": {}, "prod": {}, "dev-admin": {} }), json!({}));
+        assert_eq!(closest_names(&set, "dve")[0], "dev");
+        assert!(closest_names(&set, "zzzzzz").is_empty());
+    }
 }
