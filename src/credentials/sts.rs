@@ -1,0 +1,100 @@
+//! STS through the official client: AssumeRole for role chains and GetCallerIdentity for
+//! `whoami --verify`. `AWS_ENDPOINT_URL_STS` and `[services]` redirect it as in every AWS SDK.
+
+use aws_config::BehaviorVersion;
+use aws_sdk_sts::error::DisplayErrorContext;
+
+use super::{Credentials, CredentialsError};
+use crate::config::profile::AssumeRole;
+
+/// STS needs some region; the global partition's home is the SDKs' own fallback.
+const DEFAULT_REGION: &str = "us-east-1";
+
+async fn client(creds: &Credentials, region: Option<&str>, profile: &str) -> aws_sdk_sts::Client {
+    let provider = aws_sdk_sts::config::Credentials::new(
+        creds.access_key_id.clone(),
+        creds.secret_access_key.clone(),
+        creds.session_token.clone(),
+        creds
+            .expiration
+            .and_then(|t| std::time::SystemTime::try_from(t).ok()),
+        "ssoenv",
+    );
+    let config = aws_config::defaults(BehaviorVersion::latest())
+        .profile_name(profile)
+        .region(aws_config::Region::new(
+            region.unwrap_or(DEFAULT_REGION).to_string(),
+        ))
+        .credentials_provider(provider)
+        .load()
+        .await;
+    aws_sdk_sts::Client::new(&config)
+}
+
+fn timestamp(t: &aws_sdk_sts::primitives::DateTime) -> Option<jiff::Timestamp> {
+    jiff::Timestamp::from_second(t.secs()).ok()
+}
+
+/// Assumes `role` with `source` credentials. Returns the new credentials and the assumed-role ARN.
+pub async fn assume_role(
+    role: &AssumeRole,
+    source: &Credentials,
+    region: Option<&str>,
+) -> Result<(Credentials, Option<String>), CredentialsError> {
+    let fail = |message: String| CredentialsError::Sts {
+        operation: "AssumeRole",
+        role: role.role_arn.clone(),
+        message,
+    };
+    let session_name = role
+        .role_session_name
+        .clone()
+        .unwrap_or_else(|| format!("ssoenv-{}", jiff::Timestamp::now().as_second()));
+    let out = client(source, region, &role.profile)
+        .await
+        .assume_role()
+        .role_arn(&role.role_arn)
+        .role_session_name(session_name)
+        .set_external_id(role.external_id.clone())
+        .set_duration_seconds(role.duration_seconds)
+        .send()
+        .await
+        .map_err(|e| fail(DisplayErrorContext(e).to_string()))?;
+    let c = out
+        .credentials()
+        .ok_or_else(|| fail("the response had no credentials".into()))?;
+    let arn = out.assumed_role_user().map(|u| u.arn().to_string());
+    let creds = Credentials {
+        access_key_id: c.access_key_id().to_string(),
+        secret_access_key: c.secret_access_key().to_string(),
+        session_token: Some(c.session_token().to_string()),
+        expiration: timestamp(c.expiration()),
+        account_id: arn
+            .as_deref()
+            .and_then(|a| a.split(':').nth(4))
+            .map(str::to_string),
+    };
+    Ok((creds, arn))
+}
+
+/// The ARN STS sees for these credentials.
+pub async fn caller_arn(
+    creds: &Credentials,
+    region: Option<&str>,
+    profile: &str,
+) -> Result<String, CredentialsError> {
+    let fail = |message: String| CredentialsError::Sts {
+        operation: "GetCallerIdentity",
+        role: profile.to_string(),
+        message,
+    };
+    let out = client(creds, region, profile)
+        .await
+        .get_caller_identity()
+        .send()
+        .await
+        .map_err(|e| fail(DisplayErrorContext(e).to_string()))?;
+    out.arn()
+        .map(str::to_string)
+        .ok_or_else(|| fail("the response had no ARN".into()))
+}
