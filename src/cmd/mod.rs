@@ -1,10 +1,14 @@
 //! One file per subcommand, each a thin composition of `config`, `sso`, `credentials` and `shell`.
 
+mod credential_process;
+mod exec;
 mod list;
 
 use std::io::{self, Write};
 
 use crate::cli::{Cli, Command};
+use crate::config::{AwsConfig, Profile, profile};
+use crate::credentials::{self, Credentials};
 use crate::env::Env;
 use crate::error::{Error, exit};
 
@@ -13,10 +17,56 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     let mut stdout = io::BufWriter::new(io::stdout().lock());
     let result = match cli.command {
         Command::List(args) => list::run(args, &env, &mut stdout),
+        Command::Exec(args) => exec::run(args, &env),
+        Command::CredentialProcess(args) => credential_process::run(args, &env, &mut stdout),
         other => Err(Error::message(
             exit::FAILURE,
             format!("not built yet: {other:?}"),
         )),
     };
     result.and(stdout.flush().map_err(Error::from))
+}
+
+/// The profile a command acts on: named on the command line, else `AWS_PROFILE`, else `default`.
+struct Selected {
+    config: AwsConfig,
+    profile: Profile,
+}
+
+impl Selected {
+    fn load(env: &Env, name: Option<&str>) -> Result<Self, Error> {
+        let name = name
+            .map(str::to_string)
+            .or_else(|| env.var("AWS_PROFILE"))
+            .unwrap_or_else(|| "default".into());
+        let config = AwsConfig::load(env)?;
+        let profile = config.profile(&name)?;
+        Ok(Self { config, profile })
+    }
+
+    /// The profile's credentials: from local state when fresh, else through the network.
+    fn credentials(&self, env: &Env, _login: bool) -> Result<Credentials, Error> {
+        let chain = profile::chain(&self.config.set, &self.profile.name)?;
+        if let Some(creds) =
+            credentials::cached(env, &self.config.set, &chain, jiff::Timestamp::now())
+        {
+            return Ok(creds);
+        }
+        let hint = format!("ssoenv login {}", self.profile.name);
+        let region = self.profile.region.as_deref();
+        Ok(runtime()?.block_on(credentials::resolve(
+            env,
+            &self.config.set,
+            &chain,
+            region,
+            &hint,
+        ))?)
+    }
+}
+
+/// A single-threaded runtime, started only on paths that need the network.
+fn runtime() -> Result<tokio::runtime::Runtime, Error> {
+    Ok(tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?)
 }

@@ -5,6 +5,7 @@
 //! `env --credentials` stay fast while credentials are fresh; [`resolve`] does the rest.
 
 pub mod cache;
+pub mod contract;
 pub mod process;
 pub mod sts;
 

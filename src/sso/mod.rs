@@ -30,13 +30,23 @@ pub struct RoleCredentials {
     pub expiration: jiff::Timestamp,
 }
 
-pub fn role_credentials_cache_key(session: &SsoSession, account_id: &str, role_name: &str) -> String {
+pub fn role_credentials_cache_key(
+    session: &SsoSession,
+    account_id: &str,
+    role_name: &str,
+) -> String {
     let _ = (session, account_id, role_name);
     String::new()
 }
 
-pub async fn access_token(_env: &Env, _session: &SsoSession, login_hint: &str) -> Result<AccessToken, SsoError> {
-    Err(SsoError::LoginRequired { command: login_hint.to_string() })
+pub async fn access_token(
+    _env: &Env,
+    _session: &SsoSession,
+    login_hint: &str,
+) -> Result<AccessToken, SsoError> {
+    Err(SsoError::LoginRequired {
+        command: login_hint.to_string(),
+    })
 }
 
 pub async fn role_credentials(
@@ -46,5 +56,7 @@ pub async fn role_credentials(
     _account_id: &str,
     _role_name: &str,
 ) -> Result<RoleCredentials, SsoError> {
-    Err(SsoError::LoginRequired { command: String::new() })
+    Err(SsoError::LoginRequired {
+        command: String::new(),
+    })
 }

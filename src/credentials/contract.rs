@@ -1,0 +1,168 @@
+//! The environment contract (`spec/README.md`): which variables each mode sets and clears, and
+//! the `credential_process` JSON. `env`, `exec` and `asp` all go through here, so a shell and a
+//! child process see exactly the same thing.
+
+use serde_json::json;
+
+use super::Credentials;
+
+/// One change to the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Set(&'static str, String),
+    Unset(&'static str),
+}
+
+/// Variables holding credentials: cleared in profile mode so stale keys never shadow the profile.
+const CREDENTIAL_VARS: [&str; 6] = [
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ACCOUNT_ID",
+    "SSOENV_PROFILE",
+];
+
+/// Profile selectors: cleared in credentials mode, since an SDK that sees both a profile and keys
+/// behaves differently per tool.
+const PROFILE_VARS: [&str; 2] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"];
+
+const REGION_VARS: [&str; 2] = ["AWS_REGION", "AWS_DEFAULT_REGION"];
+
+fn region(changes: &mut Vec<Change>, region: Option<&str>) {
+    if let Some(region) = region {
+        changes.extend(REGION_VARS.map(|v| Change::Set(v, region.to_string())));
+    }
+}
+
+/// `AWS_PROFILE` (and the region when the profile has one); credentials cleared.
+pub fn profile_mode(profile: &str, profile_region: Option<&str>) -> Vec<Change> {
+    let mut changes = vec![Change::Set("AWS_PROFILE", profile.to_string())];
+    region(&mut changes, profile_region);
+    changes.extend(CREDENTIAL_VARS.map(Change::Unset));
+    changes.push(Change::Unset("AWS_DEFAULT_PROFILE"));
+    changes
+}
+
+/// The keys themselves; profile selectors cleared.
+pub fn credentials_mode(
+    profile: &str,
+    creds: &Credentials,
+    profile_region: Option<&str>,
+) -> Vec<Change> {
+    let mut changes = vec![
+        Change::Set("AWS_ACCESS_KEY_ID", creds.access_key_id.clone()),
+        Change::Set("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.clone()),
+    ];
+    let optional = [
+        ("AWS_SESSION_TOKEN", creds.session_token.clone()),
+        ("AWS_CREDENTIAL_EXPIRATION", creds.expiration_rfc3339()),
+        ("AWS_ACCOUNT_ID", creds.account_id.clone()),
+    ];
+    for (name, value) in optional {
+        changes.push(match value {
+            Some(v) => Change::Set(name, v),
+            None => Change::Unset(name),
+        });
+    }
+    region(&mut changes, profile_region);
+    changes.push(Change::Set("SSOENV_PROFILE", profile.to_string()));
+    changes.extend(PROFILE_VARS.map(Change::Unset));
+    changes
+}
+
+/// Everything either mode sets.
+pub fn clear() -> Vec<Change> {
+    PROFILE_VARS
+        .iter()
+        .chain(&REGION_VARS)
+        .chain(&CREDENTIAL_VARS)
+        .map(|v| Change::Unset(v))
+        .collect()
+}
+
+/// The `credential_process` contract: `Version: 1` and the keys, pretty-printed like the AWS CLI's
+/// `export-credentials`.
+pub fn credential_process_json(creds: &Credentials) -> String {
+    let optional = [
+        ("SessionToken", creds.session_token.clone()),
+        ("Expiration", creds.expiration_rfc3339()),
+        ("AccountId", creds.account_id.clone()),
+    ];
+    let fields: Vec<String> = [
+        ("Version", json!(1)),
+        ("AccessKeyId", json!(creds.access_key_id)),
+        ("SecretAccessKey", json!(creds.secret_access_key)),
+    ]
+    .into_iter()
+    .chain(
+        optional
+            .into_iter()
+            .filter_map(|(k, v)| v.map(|v| (k, json!(v)))),
+    )
+    .map(|(k, v)| format!("  \"{k}\": {v}"))
+    .collect();
+    format!("{{\n{}\n}}\n", fields.join(",\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn creds() -> Credentials {
+        Credentials {
+            access_key_id: "AKIA".into(),
+            secret_access_key: "s\"k".into(),
+            session_token: Some("tok".into()),
+            expiration: Some("2030-01-01T00:00:00.5Z".parse().unwrap()),
+            account_id: Some("111111111111".into()),
+        }
+    }
+
+    #[test]
+    fn profile_mode_clears_stale_keys() {
+        let c = profile_mode("dev", Some("eu-west-1"));
+        assert_eq!(c[0], Change::Set("AWS_PROFILE", "dev".into()));
+        assert!(c.contains(&Change::Set("AWS_DEFAULT_REGION", "eu-west-1".into())));
+        for v in CREDENTIAL_VARS {
+            assert!(c.contains(&Change::Unset(v)), "{v}");
+        }
+    }
+
+    #[test]
+    fn credentials_mode_clears_profiles_and_sets_everything() {
+        let c = credentials_mode("dev", &creds(), None);
+        assert!(c.contains(&Change::Set(
+            "AWS_CREDENTIAL_EXPIRATION",
+            "2030-01-01T00:00:00Z".into()
+        )));
+        assert!(c.contains(&Change::Set("SSOENV_PROFILE", "dev".into())));
+        assert!(
+            c.contains(&Change::Unset("AWS_PROFILE"))
+                && c.contains(&Change::Unset("AWS_DEFAULT_PROFILE"))
+        );
+        assert!(
+            !c.iter()
+                .any(|ch| matches!(ch, Change::Set("AWS_REGION", _)))
+        );
+        let mut static_keys = creds();
+        static_keys.session_token = None;
+        assert!(
+            credentials_mode("dev", &static_keys, None)
+                .contains(&Change::Unset("AWS_SESSION_TOKEN"))
+        );
+    }
+
+    #[test]
+    fn clear_unsets_all_of_both_modes() {
+        assert_eq!(clear().len(), 10);
+    }
+
+    #[test]
+    fn credential_process_json_is_exact() {
+        assert_eq!(
+            credential_process_json(&creds()),
+            "{\n  \"Version\": 1,\n  \"AccessKeyId\": \"AKIA\",\n  \"SecretAccessKey\": \"s\\\"k\",\n  \"SessionToken\": \"tok\",\n  \"Expiration\": \"2030-01-01T00:00:00Z\",\n  \"AccountId\": \"111111111111\"\n}\n"
+        );
+    }
+}
