@@ -75,10 +75,8 @@ impl Env {
         if let Some(dir) = self.var_os("XDG_CACHE_HOME").filter(|d| !d.is_empty()) {
             return Some(PathBuf::from(dir).join("ssoenv"));
         }
-        if self.overrides.is_none() {
-            if let Some(dir) = dirs::cache_dir() {
-                return Some(dir.join("ssoenv"));
-            }
+        if let (None, Some(dir)) = (&self.overrides, dirs::cache_dir()) {
+            return Some(dir.join("ssoenv"));
         }
         self.home_dir().map(|h| h.join(".cache").join("ssoenv"))
     }

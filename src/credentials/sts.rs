@@ -15,9 +15,7 @@ async fn client(creds: &Credentials, region: Option<&str>, profile: &str) -> aws
         creds.access_key_id.clone(),
         creds.secret_access_key.clone(),
         creds.session_token.clone(),
-        creds
-            .expiration
-            .and_then(|t| std::time::SystemTime::try_from(t).ok()),
+        creds.expiration.map(std::time::SystemTime::from),
         "ssoenv",
     );
     let config = aws_config::defaults(BehaviorVersion::latest())
