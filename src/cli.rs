@@ -4,6 +4,9 @@
 use std::ffi::OsString;
 
 use clap::{Args, Parser, Subcommand};
+use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
+
+use crate::config::profile::{account_of_role_arn, role_name_of_arn};
 
 use crate::shell::ShellKind;
 
@@ -50,10 +53,10 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 pub struct ProfileArg {
     /// The profile name.
-    #[arg(value_name = "PROFILE", conflicts_with = "profile_flag")]
+    #[arg(value_name = "PROFILE", conflicts_with = "profile_flag", add = profile_completer())]
     pub profile: Option<String>,
     /// The profile name (same as the positional argument).
-    #[arg(long = "profile", value_name = "PROFILE", id = "profile_flag")]
+    #[arg(long = "profile", value_name = "PROFILE", id = "profile_flag", add = profile_completer())]
     pub profile_flag: Option<String>,
 }
 
@@ -125,32 +128,35 @@ pub struct EnvArgs {
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// The profile name (instead of giving it before the command).
-    #[arg(long = "profile", value_name = "PROFILE")]
+    #[arg(long = "profile", value_name = "PROFILE", add = profile_completer())]
     pub profile_flag: Option<String>,
-    /// `[PROFILE] [--] COMMAND [ARGS...]`: the command and its arguments are passed byte for byte.
+    /// The profile name.
+    #[arg(value_name = "PROFILE", add = profile_completer())]
+    pub profile: Option<String>,
+    /// The command and its arguments, passed byte for byte.
     #[arg(
         trailing_var_arg = true,
         allow_hyphen_values = true,
-        required = true,
-        value_name = "PROFILE] [--] COMMAND [ARGS"
+        value_name = "COMMAND"
     )]
-    pub args: Vec<OsString>,
+    pub command: Vec<OsString>,
 }
 
 impl ExecArgs {
-    /// Splits the trailing words into the profile (if given there) and the command: with
-    /// `--profile` every word belongs to the command, else the first word is the profile.
+    /// The profile and the command. With `--profile`, the word clap took as the positional
+    /// profile is really the command's first word.
     pub fn split(&self) -> (Option<String>, Vec<OsString>) {
-        let mut words = self.args.as_slice();
-        let mut profile = self.profile_flag.clone();
-        if profile.is_none() && !words.is_empty() {
-            profile = Some(words[0].to_string_lossy().into_owned());
-            words = &words[1..];
+        match (&self.profile_flag, &self.profile) {
+            (Some(flag), Some(first)) => {
+                let command =
+                    std::iter::once(OsString::from(first)).chain(self.command.iter().cloned());
+                (Some(flag.clone()), command.collect())
+            }
+            (flag, positional) => (
+                flag.clone().or_else(|| positional.clone()),
+                self.command.clone(),
+            ),
         }
-        if words.first().is_some_and(|w| w == "--") {
-            words = &words[1..];
-        }
-        (profile, words.to_vec())
     }
 }
 
@@ -209,6 +215,38 @@ pub struct SandboxArgs {
     /// A command to run against the sandbox; the sandbox stops when it exits.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
+}
+
+/// Completes profile names from the local config (never the network), with account and role as
+/// the description zsh, fish and PowerShell show beside each name.
+fn profile_completer() -> ArgValueCandidates {
+    ArgValueCandidates::new(|| {
+        let Ok(config) = crate::config::AwsConfig::load(&crate::env::Env::process()) else {
+            return Vec::new();
+        };
+        config
+            .set
+            .profiles
+            .iter()
+            .map(|(name, section)| {
+                let role_arn = section.get("role_arn");
+                let account = section
+                    .get("sso_account_id")
+                    .or_else(|| role_arn.and_then(account_of_role_arn));
+                let role = section
+                    .get("sso_role_name")
+                    .or_else(|| role_arn.and_then(role_name_of_arn));
+                let help = match (account, role) {
+                    (Some(a), Some(r)) => Some(format!("{a} {r}")),
+                    (Some(a), None) => Some(a.to_string()),
+                    _ => section
+                        .get("sso_session")
+                        .map(|s| format!("sso-session {s}")),
+                };
+                CompletionCandidate::new(name).help(help.map(Into::into))
+            })
+            .collect()
+    })
 }
 
 #[cfg(test)]

@@ -127,12 +127,12 @@ impl Profile {
 }
 
 /// `arn:aws:iam::123456789012:role/path/Name` → `123456789012`.
-fn account_of_role_arn(arn: &str) -> Option<&str> {
+pub fn account_of_role_arn(arn: &str) -> Option<&str> {
     arn.split(':').nth(4).filter(|a| !a.is_empty())
 }
 
 /// `arn:aws:iam::123456789012:role/path/Name` → `Name`.
-fn role_name_of_arn(arn: &str) -> Option<&str> {
+pub fn role_name_of_arn(arn: &str) -> Option<&str> {
     arn.split(':')
         .nth(5)?
         .rsplit('/')
