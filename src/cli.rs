@@ -319,4 +319,35 @@ mod tests {
             (Some("dev".to_string()), vec![])
         );
     }
+
+    /// `completions/` holds what `COMPLETE=<shell> ssoenv` prints, for packagers who install
+    /// completion files instead of using `ssoenv init`. Regenerate with
+    /// `SSOENV_UPDATE_COMPLETIONS=1 cargo test --lib checked_in_completions`.
+    #[test]
+    fn checked_in_completions_are_current() {
+        use clap_complete::env::{Bash, EnvCompleter, Fish, Powershell, Zsh};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
+        let shells: [(&dyn EnvCompleter, &str); 4] = [
+            (&Bash, "ssoenv.bash"),
+            (&Zsh, "_ssoenv"),
+            (&Fish, "ssoenv.fish"),
+            (&Powershell, "ssoenv.ps1"),
+        ];
+        for (shell, file) in shells {
+            let mut want = Vec::new();
+            shell
+                .write_registration("COMPLETE", "ssoenv", "ssoenv", "ssoenv", &mut want)
+                .unwrap();
+            let path = dir.join(file);
+            if std::env::var_os("SSOENV_UPDATE_COMPLETIONS").is_some() {
+                std::fs::write(&path, &want).unwrap();
+            }
+            let have = std::fs::read(&path).unwrap_or_default();
+            assert!(
+                have == want,
+                "{} is stale: run SSOENV_UPDATE_COMPLETIONS=1 cargo test --lib checked_in_completions",
+                path.display()
+            );
+        }
+    }
 }
