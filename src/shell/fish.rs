@@ -39,6 +39,10 @@ impl Shell for Fish {
         format!("set -gx {name} {}", self.quote(value))
     }
 
+    fn hook(&self) -> &'static str {
+        include_str!("../../shell/ssoenv.fish")
+    }
+
     fn unset_env(&self, name: &str) -> String {
         format!("set -e -g {name}")
     }

@@ -21,12 +21,18 @@
 //! A change is refused, and nothing at all is rendered, when its name is not an identifier
 //! (`[A-Za-z_][A-Za-z0-9_]*`) or its value holds a NUL byte (no environment can carry one): a
 //! half-applied script would leave the shell in a state nobody asked for.
+//!
+//! [`init`] prints the hook (`shell/ssoenv.*` at the crate root): the profile-switching function
+//! and tab completion. The hooks ask the binary itself for completions through clap_complete's
+//! `COMPLETE` protocol instead of evaluating its registration script at start-up, so loading the
+//! hook costs no extra process and works before zsh's compinit or under `set -u`.
 
 mod fish;
 mod posix;
 mod pwsh;
 
 use std::borrow::Cow;
+use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
@@ -52,6 +58,12 @@ pub enum ShellError {
     InvalidName(String),
     #[error("the value for {0} contains a NUL byte, which no environment variable can hold")]
     NulInValue(String),
+    #[error(
+        "`{0}` cannot name the shell function (letters, digits and `_`, not starting with a digit)"
+    )]
+    InvalidCommandName(String),
+    #[error("the path of ssoenv ({}) is not UTF-8, so no shell hook can name it", .0.display())]
+    NonUtf8Exe(PathBuf),
 }
 
 /// One change to the shell's environment.
@@ -97,6 +109,26 @@ pub fn is_identifier(name: &str) -> bool {
         && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
+/// The hook for `kind`: a function named `cmd` that runs `exe env …` and evaluates what it prints,
+/// and tab completion for it and for `ssoenv`. `exe` should be absolute (`current_exe()`), so the
+/// hook never depends on `PATH` or recurses into a function of the same name.
+pub fn init(kind: ShellKind, exe: &Path, cmd: &str) -> Result<String, ShellError> {
+    if !is_identifier(cmd) {
+        return Err(ShellError::InvalidCommandName(cmd.to_string()));
+    }
+    let exe = exe
+        .to_str()
+        .ok_or_else(|| ShellError::NonUtf8Exe(exe.to_path_buf()))?;
+    let shell = kind.shell();
+    // The exe goes in last, so a path that happens to contain a placeholder stays as it is.
+    let parts: Vec<String> = shell
+        .hook()
+        .split("__SSOENV_EXE__")
+        .map(|part| part.replace("__SSOENV_CMD__", cmd))
+        .collect();
+    Ok(parts.join(&shell.quote(exe)))
+}
+
 fn check_name(name: &str) -> Result<(), ShellError> {
     if is_identifier(name) {
         Ok(())
@@ -105,8 +137,8 @@ fn check_name(name: &str) -> Result<(), ShellError> {
     }
 }
 
-/// What each shell module provides: its quoting and its two environment commands. Names reach
-/// these already checked by [`is_identifier`], values already free of NUL.
+/// What each shell module provides: its quoting, its two environment commands and its hook. Names
+/// reach these already checked by [`is_identifier`], values already free of NUL.
 trait Shell {
     /// `value` as one word that evaluates to exactly `value`.
     fn quote<'a>(&self, value: &'a str) -> Cow<'a, str>;
@@ -114,6 +146,9 @@ trait Shell {
     fn set_env(&self, name: &str, value: &str) -> String;
     /// The command that removes `name` from the environment.
     fn unset_env(&self, name: &str) -> String;
+    /// The hook script, with `__SSOENV_EXE__` where the quoted path of ssoenv goes and
+    /// `__SSOENV_CMD__` where the function's name goes.
+    fn hook(&self) -> &'static str;
 }
 
 impl ShellKind {
@@ -147,7 +182,8 @@ impl ShellKind {
 
     fn shell(self) -> &'static dyn Shell {
         match self {
-            ShellKind::Bash | ShellKind::Zsh => &posix::Posix,
+            ShellKind::Bash => &posix::BASH,
+            ShellKind::Zsh => &posix::ZSH,
             ShellKind::Fish => &fish::Fish,
             ShellKind::Powershell => &pwsh::Pwsh,
         }
@@ -225,6 +261,31 @@ mod tests {
             let set = [EnvChange::Set("X".into(), "a\0b".into())];
             assert!(matches!(render(*kind, &set), Err(ShellError::NulInValue(n)) if n == "X"));
         }
+    }
+
+    #[test]
+    fn init_fills_in_the_exe_quoted_and_the_function_name() {
+        for kind in ShellKind::value_variants() {
+            let hook = init(*kind, Path::new("/x/__SSOENV_CMD__/ssoenv"), "awsp").unwrap();
+            assert!(!hook.contains("__SSOENV_EXE__"), "{kind:?}");
+            assert!(hook.contains("/x/__SSOENV_CMD__/ssoenv"), "{kind:?}");
+            assert!(hook.contains("awsp"), "{kind:?}");
+            assert!(matches!(
+                init(*kind, Path::new("/x/ssoenv"), "a b"),
+                Err(ShellError::InvalidCommandName(n)) if n == "a b"
+            ));
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn init_refuses_an_exe_path_that_is_not_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+        let exe = Path::new(std::ffi::OsStr::from_bytes(b"/x/\xff/ssoenv"));
+        assert!(matches!(
+            init(ShellKind::Bash, exe, "asp"),
+            Err(ShellError::NonUtf8Exe(_))
+        ));
     }
 
     #[test]

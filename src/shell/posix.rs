@@ -21,7 +21,18 @@ use std::borrow::Cow;
 
 use super::Shell;
 
-pub(super) struct Posix;
+/// bash and zsh quote alike and differ only in their hooks.
+pub(super) struct Posix {
+    hook: &'static str,
+}
+
+pub(super) const BASH: Posix = Posix {
+    hook: include_str!("../../shell/ssoenv.bash"),
+};
+
+pub(super) const ZSH: Posix = Posix {
+    hook: include_str!("../../shell/ssoenv.zsh"),
+};
 
 impl Shell for Posix {
     fn quote<'a>(&self, value: &'a str) -> Cow<'a, str> {
@@ -42,6 +53,10 @@ impl Shell for Posix {
     fn unset_env(&self, name: &str) -> String {
         format!("unset -v {name}")
     }
+
+    fn hook(&self) -> &'static str {
+        self.hook
+    }
 }
 
 fn is_bare(value: &str) -> bool {
@@ -61,7 +76,7 @@ mod tests {
     use super::*;
 
     fn set(value: &str) -> String {
-        Posix.set_env("V", value)
+        BASH.set_env("V", value)
     }
 
     #[test]
@@ -144,6 +159,6 @@ mod tests {
 
     #[test]
     fn unset_leaves_functions_alone() {
-        assert_eq!(Posix.unset_env("V"), "unset -v V");
+        assert_eq!(BASH.unset_env("V"), "unset -v V");
     }
 }

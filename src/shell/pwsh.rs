@@ -33,6 +33,10 @@ impl Shell for Pwsh {
         format!("$Env:{name} = {}", self.quote(value))
     }
 
+    fn hook(&self) -> &'static str {
+        include_str!("../../shell/ssoenv.ps1")
+    }
+
     fn unset_env(&self, name: &str) -> String {
         format!("Remove-Item -LiteralPath 'Env:/{name}' -ErrorAction SilentlyContinue")
     }

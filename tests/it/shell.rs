@@ -1,17 +1,22 @@
 //! Integration tests: what ssoenv prints, evaluated by the real bash, zsh and fish.
 //!
 //! Values go through the same path as `asp`: the rendered script is captured into a variable,
-//! evaluated, and a child process (`env -0`) reports what it inherited, byte for byte.
+//! evaluated, and a child process (`env -0`) reports what it inherited, byte for byte. The hooks
+//! are loaded in strict mode, linted, and driven against a stand-in for ssoenv that records how
+//! it was called, so `asp` and its completion are tested apart from the `env` command.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use ssoenv::shell::{EnvChange, ShellError, ShellKind, render};
+use ssoenv::shell::{EnvChange, ShellError, ShellKind, init, render};
 
-use crate::common::Home;
+use crate::common::{Home, run};
+
+const REAL_SHELLS: [ShellKind; 3] = [ShellKind::Bash, ShellKind::Zsh, ShellKind::Fish];
 
 /// A real shell in strict mode, with a clean environment around a throw-away HOME.
 fn strict_shell(kind: ShellKind, home: &Path, script: &str) -> Command {
@@ -188,5 +193,400 @@ fn invalid_names_are_refused_before_any_shell_sees_them() {
             let unset = render(kind, &[EnvChange::Unset(name.into())]);
             assert!(matches!(unset, Err(ShellError::InvalidName(n)) if n == name));
         }
+    }
+}
+
+/// What `ssoenv init SHELL` prints, from the real binary.
+fn init_output(home: &Home, kind: ShellKind, extra: &[&str]) -> String {
+    let (out, stdout, stderr) = run(home.ssoenv(["init", kind.name()]).args(extra));
+    assert!(
+        out.status.success() && stderr.is_empty(),
+        "{kind:?}: {stderr}"
+    );
+    stdout
+}
+
+/// Runs `body` in `kind` after loading `hook` from the `HOOK` variable, as the rc-file line does.
+fn with_hook(kind: ShellKind, home: &Home, hook: &str, body: &str) -> (String, String, i32) {
+    let load = match kind {
+        ShellKind::Fish => "builtin printf '%s' $HOOK | source\n",
+        _ => "eval \"$HOOK\"\n",
+    };
+    let out = strict_shell(kind, home.path(), &format!("{load}{body}"))
+        .env("HOOK", hook)
+        .output()
+        .expect("run shell");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn init_scripts_load_silently_in_strict_mode() {
+    let home = Home::new();
+    for kind in REAL_SHELLS {
+        for extra in [&[][..], &["--cmd", "awsp"][..]] {
+            let hook = init_output(&home, kind, extra);
+            let name = extra.get(1).unwrap_or(&"asp");
+            let check = match kind {
+                ShellKind::Fish => format!("functions -q {name} __ssoenv_complete_cmd"),
+                _ => format!("typeset -f {name} __ssoenv_complete_cmd >/dev/null"),
+            };
+            assert_eq!(
+                with_hook(kind, &home, &hook, &check),
+                (String::new(), String::new(), 0),
+                "{kind:?} {extra:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_zsh_hook_registers_completion_once_compinit_has_run() {
+    let home = Home::new();
+    let hook = init_output(&home, ShellKind::Zsh, &[]);
+    let without = with_hook(ShellKind::Zsh, &home, &hook, "print -r -- ${+_comps}");
+    assert_eq!(without, ("0\n".to_string(), String::new(), 0));
+    let dump = home.path().join(".zcompdump");
+    let out = strict_shell(
+        ShellKind::Zsh,
+        home.path(),
+        "autoload -Uz compinit && compinit -u -d \"$DUMP\"\neval \"$HOOK\"\n\
+         print -r -- $_comps[ssoenv] $_comps[asp]",
+    )
+    .env("HOOK", &hook)
+    .env("DUMP", &dump)
+    .output()
+    .expect("run zsh");
+    assert_eq!(
+        (
+            String::from_utf8_lossy(&out.stdout).as_ref(),
+            String::from_utf8_lossy(&out.stderr).as_ref()
+        ),
+        ("__ssoenv_complete __ssoenv_complete_cmd\n", "")
+    );
+}
+
+#[test]
+fn the_bash_hook_passes_shellcheck() {
+    let home = Home::new();
+    let hook = init_output(&home, ShellKind::Bash, &[]);
+    let mut child = Command::new("shellcheck")
+        .args(["--enable=all", "-s", "bash", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("shellcheck");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), hook.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("shellcheck");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn the_fish_hook_is_left_unchanged_by_fish_indent() {
+    let home = Home::new();
+    let hook = init_output(&home, ShellKind::Fish, &[]);
+    let mut child = Command::new("fish_indent")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("fish_indent");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), hook.as_bytes())
+        .expect("write");
+    let out = child.wait_with_output().expect("fish_indent");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), hook);
+}
+
+#[test]
+fn init_refuses_a_function_name_that_is_not_an_identifier() {
+    let home = Home::new();
+    for name in ["a-b", "1asp", "", "asp;id"] {
+        let (out, stdout, stderr) = run(&mut home.ssoenv(["init", "bash", "--cmd", name]));
+        assert_eq!(out.status.code(), Some(2), "{name}");
+        assert_eq!(stdout, "");
+        assert_eq!(
+            stderr,
+            format!(
+                "ssoenv: `{name}` cannot name the shell function (letters, digits and `_`, not starting with a digit)\n"
+            )
+        );
+    }
+}
+
+#[test]
+fn the_powershell_hook_quotes_the_exe_and_names_the_function() {
+    let hook = init(
+        ShellKind::Powershell,
+        Path::new("C:\\Users\\O'Brien\\bin\\ssoenv.exe"),
+        "awsp",
+    )
+    .expect("init");
+    let exe = "'C:\\Users\\O''Brien\\bin\\ssoenv.exe'";
+    for line in [
+        "function global:awsp {".to_string(),
+        format!("    $script = & {exe} @arguments | Out-String"),
+        format!("        & {exe} -- @Words 2>$null | ForEach-Object {{"),
+        "Register-ArgumentCompleter -CommandName 'awsp' -ParameterName 'Name' -ScriptBlock {"
+            .to_string(),
+        "# awsp [-c|-Credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with"
+            .to_string(),
+    ] {
+        assert!(
+            hook.lines().any(|l| l == line),
+            "missing {line:?} in\n{hook}"
+        );
+    }
+    assert!(!hook.contains("__SSOENV_"), "{hook}");
+    assert_eq!(hook.matches(exe).count(), 2);
+}
+
+#[test]
+fn every_hook_names_the_exe_only_through_its_quoting() {
+    let exe = Path::new("/opt/it's here/$(id)/ssoenv");
+    let cases = [
+        (
+            ShellKind::Bash,
+            r"\command '/opt/it'\''s here/$(id)/ssoenv'",
+        ),
+        (ShellKind::Zsh, r"\command '/opt/it'\''s here/$(id)/ssoenv'"),
+        (ShellKind::Fish, r"command '/opt/it\'s here/$(id)/ssoenv'"),
+        (ShellKind::Powershell, "& '/opt/it''s here/$(id)/ssoenv'"),
+    ];
+    for (kind, call) in cases {
+        let hook = init(kind, exe, "asp").expect("init");
+        assert!(!hook.contains("__SSOENV_"), "{kind:?}");
+        assert_eq!(
+            hook.matches("/opt/it").count(),
+            hook.matches(call).count(),
+            "{kind:?}"
+        );
+        assert_eq!(hook.matches(call).count(), 2, "{kind:?}\n{hook}");
+    }
+}
+
+/// A stand-in for ssoenv in a folder whose name needs quoting: it records every call, answers
+/// completion requests with two profiles, fails for the profile `broken` after printing a
+/// line that must never be evaluated, and otherwise prints `script`.
+struct FakeSsoenv {
+    dir: tempfile::TempDir,
+}
+
+impl FakeSsoenv {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("it's here")).expect("mkdir");
+        let fake = Self { dir };
+        let script = r#"#!/bin/sh
+dir=$(dirname "$0")
+if [ -n "${COMPLETE-}" ]; then
+    printf '%s %s %s\n' "$COMPLETE" "${_CLAP_COMPLETE_INDEX-none}" "$*" >>"$dir/completions"
+    case $COMPLETE in
+    bash) printf 'dev\nprod' ;;
+    zsh) printf 'dev:111111111111 Developer\nprod:222222222222 Admin' ;;
+    *) printf 'dev\t111111111111 Developer\nprod\t222222222222 Admin\n' ;;
+    esac
+    exit 0
+fi
+printf '%s\n' "$*" >>"$dir/calls"
+case "$*" in
+*--profile=broken*)
+    printf 'export LEAKED=1\n'
+    printf 'ssoenv: login required: run ssoenv login broken\n' >&2
+    exit 4
+    ;;
+esac
+cat "$dir/script"
+"#;
+        let exe = fake.exe();
+        std::fs::write(&exe, script).expect("write fake");
+        std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        fake
+    }
+
+    fn exe(&self) -> PathBuf {
+        self.dir.path().join("it's here").join("ssoenv")
+    }
+
+    fn set_script(&self, text: &str) {
+        std::fs::write(self.dir.path().join("it's here/script"), text).expect("write script");
+    }
+
+    fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join("it's here").join(name)).unwrap_or_default()
+    }
+}
+
+#[test]
+fn asp_switches_clears_and_leaves_the_shell_alone_on_failure() {
+    let posix = r#"export AWS_SECRET_ACCESS_KEY=old
+asp dev
+printf 'profile=%s\n' "$(printenv AWS_PROFILE)"
+printf 'secret=%s\n' "$(printenv AWS_SECRET_ACCESS_KEY || echo gone)"
+asp -c dev
+asp --credentials dev
+asp
+asp broken || echo "broken=$?"
+printf 'leaked=%s\n' "${LEAKED-no}"
+asp a b || echo "usage=$?"
+asp -x || echo "usage=$?"
+"#;
+    let fish = r#"set -gx AWS_SECRET_ACCESS_KEY old
+asp dev
+printf 'profile=%s\n' (printenv AWS_PROFILE)
+printf 'secret=%s\n' (printenv AWS_SECRET_ACCESS_KEY; or echo gone)
+asp -c dev
+asp --credentials dev
+asp
+asp broken; or echo "broken=$status"
+printf 'leaked=%s\n' (set -q LEAKED; and echo yes; or echo no)
+asp a b; or echo "usage=$status"
+asp -x; or echo "usage=$status"
+"#;
+    let home = Home::new();
+    for kind in REAL_SHELLS {
+        let fake = FakeSsoenv::new();
+        fake.set_script(
+            &render(
+                kind,
+                &[
+                    EnvChange::Set("AWS_PROFILE".into(), "it's dev".into()),
+                    EnvChange::Unset("AWS_SECRET_ACCESS_KEY".into()),
+                ],
+            )
+            .expect("render"),
+        );
+        let hook = init(kind, &fake.exe(), "asp").expect("init");
+        let body = if kind == ShellKind::Fish { fish } else { posix };
+        let (stdout, stderr, code) = with_hook(kind, &home, &hook, body);
+        assert_eq!(
+            (stdout.as_str(), code),
+            (
+                "profile=it's dev\nsecret=gone\nbroken=4\nleaked=no\nusage=2\nusage=2\n",
+                0
+            ),
+            "{kind:?}: {stderr}"
+        );
+        assert_eq!(
+            stderr,
+            "ssoenv: login required: run ssoenv login broken\n\
+             usage: asp [-c|--credentials] [PROFILE]\n\
+             usage: asp [-c|--credentials] [PROFILE]\n",
+            "{kind:?}"
+        );
+        let sh = kind.name();
+        assert_eq!(
+            fake.log("calls"),
+            format!(
+                "env --shell {sh} --login --profile=dev\n\
+                 env --shell {sh} --login --credentials --profile=dev\n\
+                 env --shell {sh} --login --credentials --profile=dev\n\
+                 env --shell {sh} --unset\n\
+                 env --shell {sh} --login --profile=broken\n"
+            ),
+            "{kind:?}"
+        );
+    }
+}
+
+/// zsh's `_describe` only runs inside the completion system; outside it, a stand-in prints the
+/// `value:description` pairs it would have been given.
+const ZSH_DESCRIBE: &str = "_describe() { print -rl -- \"${(@P)3}\"; }\n";
+
+#[test]
+fn asp_completes_profile_names_with_their_descriptions() {
+    let home = Home::new();
+    let fake = FakeSsoenv::new();
+    let cases = [
+        (
+            ShellKind::Bash,
+            "COMP_WORDS=(asp d); COMP_CWORD=1; __ssoenv_complete_cmd asp d asp\n\
+             printf '%s\\n' \"${COMPREPLY[@]}\"\n\
+             COMP_WORDS=(asp -c ''); COMP_CWORD=2; __ssoenv_complete_cmd asp '' -c\n\
+             printf '%s\\n' \"${COMPREPLY[@]}\"\n\
+             COMP_WORDS=(asp dev ''); COMP_CWORD=2; __ssoenv_complete_cmd asp '' dev\n\
+             printf 'after a profile: %s\\n' \"${#COMPREPLY[@]}\"\n",
+            "dev\nprod\ndev\nprod\nafter a profile: 0\n",
+        ),
+        (
+            ShellKind::Zsh,
+            "words=(asp d); CURRENT=2; PREFIX=d; __ssoenv_complete_cmd\n\
+             words=(asp -c ''); CURRENT=3; PREFIX=''; __ssoenv_complete_cmd\n\
+             words=(asp dev ''); CURRENT=3; PREFIX=''; __ssoenv_complete_cmd || true\n",
+            "dev:111111111111 Developer\nprod:222222222222 Admin\n\
+             dev:111111111111 Developer\nprod:222222222222 Admin\n",
+        ),
+        (
+            ShellKind::Fish,
+            "complete -C 'asp d'\ncomplete -C 'asp -c '\ncomplete -C 'asp dev '\n",
+            "dev\t111111111111 Developer\n\
+             dev\t111111111111 Developer\nprod\t222222222222 Admin\n",
+        ),
+    ];
+    for (kind, body, want) in cases {
+        let hook = init(kind, &fake.exe(), "asp").expect("init");
+        let body = if kind == ShellKind::Zsh {
+            format!("{ZSH_DESCRIBE}{body}")
+        } else {
+            body.to_string()
+        };
+        let (stdout, stderr, code) = with_hook(kind, &home, &hook, &body);
+        assert_eq!(
+            (stdout.as_str(), stderr.as_str(), code),
+            (want, "", 0),
+            "{kind:?}"
+        );
+    }
+    assert_eq!(
+        fake.log("completions"),
+        "bash 3 -- ssoenv env -- d\nbash 3 -- ssoenv env -- \n\
+         zsh 3 -- ssoenv env -- d\nzsh 3 -- ssoenv env -- \n\
+         fish none -- ssoenv env -- d\nfish none -- ssoenv env -- \n"
+    );
+}
+
+#[test]
+fn ssoenv_completes_through_its_own_engine() {
+    let home = Home::new();
+    let cases = [
+        (
+            ShellKind::Bash,
+            "COMP_WORDS=(ssoenv en); COMP_CWORD=1; __ssoenv_complete ssoenv en ssoenv\n\
+             printf '%s\\n' \"${COMPREPLY[@]}\"\n\
+             COMP_WORDS=(ssoenv env --shell f); COMP_CWORD=3; __ssoenv_complete ssoenv f --shell\n\
+             printf '%s\\n' \"${COMPREPLY[@]}\"\n",
+            "env\nfish\n",
+        ),
+        (
+            ShellKind::Zsh,
+            "words=(ssoenv en); CURRENT=2; __ssoenv_complete\n\
+             words=(ssoenv env --shell f); CURRENT=4; __ssoenv_complete\n",
+            "env:Print a script that the shell evaluates to switch profile\nfish\n",
+        ),
+        (
+            ShellKind::Fish,
+            "complete -C 'ssoenv en'\ncomplete -C 'ssoenv env --shell f'\n",
+            "env\tPrint a script that the shell evaluates to switch profile\nfish\n",
+        ),
+    ];
+    for (kind, body, want) in cases {
+        let hook = init_output(&home, kind, &[]);
+        let body = if kind == ShellKind::Zsh {
+            format!("{ZSH_DESCRIBE}{body}")
+        } else {
+            body.to_string()
+        };
+        let (stdout, stderr, code) = with_hook(kind, &home, &hook, &body);
+        assert_eq!(
+            (stdout.as_str(), stderr.as_str(), code),
+            (want, "", 0),
+            "{kind:?}"
+        );
     }
 }
