@@ -2,6 +2,7 @@
 
 mod credential_process;
 mod exec;
+mod init;
 mod list;
 
 use std::io::{self, Write};
@@ -19,6 +20,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::List(args) => list::run(args, &env, &mut stdout),
         Command::Exec(args) => exec::run(args, &env),
         Command::CredentialProcess(args) => credential_process::run(args, &env, &mut stdout),
+        Command::Init(args) => init::run(args, &mut stdout),
         other => Err(Error::message(
             exit::FAILURE,
             format!("not built yet: {other:?}"),
