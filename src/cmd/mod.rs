@@ -3,6 +3,9 @@
 mod credential_process;
 mod exec;
 mod list;
+mod prompt;
+mod status;
+mod whoami;
 
 use std::io::{self, Write};
 
@@ -19,6 +22,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::List(args) => list::run(args, &env, &mut stdout),
         Command::Exec(args) => exec::run(args, &env),
         Command::CredentialProcess(args) => credential_process::run(args, &env, &mut stdout),
+        Command::Whoami(args) => whoami::run(args, &env, &mut stdout),
+        Command::Prompt(args) => prompt::run(args, &env, &mut stdout),
         other => Err(Error::message(
             exit::FAILURE,
             format!("not built yet: {other:?}"),
