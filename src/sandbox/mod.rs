@@ -12,7 +12,8 @@
 //!   `verificationUriComplete` `BASE/device?user_code=ABCD-EFGH`, `expiresIn` 600, `interval` 1.
 //! - `POST /token` CreateToken, grants `urn:ietf:params:oauth:grant-type:device_code`,
 //!   `authorization_code` (PKCE S256 `codeVerifier` and `redirectUri` checked, code single-use)
-//!   and `refresh_token` (rotated: the old refresh token and its access token are revoked).
+//!   and `refresh_token` (rotated: the old refresh token is spent; the old access token lives on
+//!   until it expires).
 //!   Refresh tokens are issued only to clients registered with `scopes` (sso-session logins), as
 //!   by the real service; legacy start-URL logins get none.
 //! - `GET /authorize?response_type=code&client_id=&redirect_uri=&state=&code_challenge_method=S256

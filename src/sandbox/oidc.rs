@@ -417,11 +417,9 @@ fn token(state: &mut SandboxState, req: CreateTokenRequest, grant: Grant) -> Ans
             if state.refresh_tokens.get(&refresh) != Some(&client_id) {
                 return Err((OidcError::InvalidGrant, "Invalid refresh token provided"));
             }
-            // Rotation: the old refresh token is spent, as is the access token issued with it.
+            // Rotation: the old refresh token is spent. The access token issued with it stays
+            // valid until it expires, since other processes may still be using it.
             state.refresh_tokens.remove(&refresh);
-            state
-                .sessions
-                .retain(|_, s| s.refresh_token.as_deref() != Some(refresh.as_str()));
         }
         Grant::Other => {
             return Err((OidcError::UnsupportedGrantType, "Unsupported grant type"));
