@@ -52,6 +52,17 @@
 //!   "authorization_code":n,"refresh_token":n,"other":n},"GetRoleCredentials":n,"ListAccounts":n,
 //!   "ListAccountRoles":n,"Logout":n,"AssumeRole":n,"GetCallerIdentity":n,"Authorize":n,
 //!   "Verify":n,"injected":{"throttle":n,"fail":n}}`. `POST /_sandbox/reset-stats` zeroes it.
+//!
+//! # The command (`src/cmd/sandbox.rs`)
+//! Every run creates a temporary home (see [`home`]) with `.aws/config` (`[default]`,
+//! `[sso-session sandbox]`, profiles `dev`, `readonly`, legacy `prod`, role chain `admin`), an
+//! empty `.aws/credentials`, and sets `HOME`, `SSOENV_SANDBOX_HOME`, `SSOENV_SANDBOX_URL`,
+//! `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, `AWS_ENDPOINT_URL_SSO`,
+//! `AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL_STS`, `SSOENV_CACHE_DIR` and `BROWSER`
+//! (`'<exe>' sandbox --browse`, unless `SSOENV_SANDBOX_KEEP_BROWSER=1`), removing
+//! [`home::REMOVED_VARS`]. `ssoenv sandbox -- CMD` runs CMD with that environment and leaves with
+//! its exit code; without a command the variables (all but `HOME`) are printed as `export`
+//! lines and the sandbox serves until SIGINT/SIGTERM. The home is deleted when the sandbox stops.
 
 pub mod browse;
 pub mod child;

@@ -808,3 +808,110 @@ print(json.dumps(out))
     assert_eq!(stats["GetRoleCredentials"], 2);
     assert_eq!(stats["AssumeRole"], 1);
 }
+
+#[tokio::test]
+async fn short_lifetimes_expire_tokens_and_credentials() {
+    let sandbox = Sandbox::start(&[
+        "--auto-approve",
+        "--token-ttl",
+        "1",
+        "--credentials-ttl",
+        "1",
+    ]);
+    let oidc = oidc_client(&sandbox.url);
+    let registration = oidc
+        .register_client()
+        .client_name("it")
+        .client_type("public")
+        .scopes("sso:account:access")
+        .send()
+        .await
+        .unwrap();
+    let (client_id, secret) = (
+        registration.client_id().unwrap(),
+        registration.client_secret().unwrap(),
+    );
+    let device = oidc
+        .start_device_authorization()
+        .client_id(client_id)
+        .client_secret(secret)
+        .start_url(format!("{}/start", sandbox.url))
+        .send()
+        .await
+        .unwrap();
+    let token = oidc
+        .create_token()
+        .client_id(client_id)
+        .client_secret(secret)
+        .grant_type("urn:ietf:params:oauth:grant-type:device_code")
+        .device_code(device.device_code().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(token.expires_in(), 1);
+    let sso = sso_client(&sandbox.url);
+    let creds = sso
+        .get_role_credentials()
+        .access_token(token.access_token().unwrap())
+        .account_id("111111111111")
+        .role_name("ReadOnly")
+        .send()
+        .await
+        .unwrap();
+    let creds = creds.role_credentials().unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    let expired = sso
+        .get_role_credentials()
+        .access_token(token.access_token().unwrap())
+        .account_id("111111111111")
+        .role_name("ReadOnly")
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(expired.is_unauthorized_exception(), "{expired:?}");
+    let sts = sts_client(
+        &sandbox.url,
+        creds.access_key_id().unwrap(),
+        creds.secret_access_key().unwrap(),
+        creds.session_token().unwrap(),
+    );
+    let err = sts.get_caller_identity().send().await.unwrap_err();
+    assert_eq!(err.code(), Some("ExpiredToken"));
+    // An expired access token can still be refreshed: that is what refresh tokens are for.
+    oidc.create_token()
+        .client_id(client_id)
+        .client_secret(secret)
+        .grant_type("refresh_token")
+        .refresh_token(token.refresh_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+}
+
+#[test]
+fn signals_reach_the_wrapped_command() {
+    use std::io::BufRead;
+    let home = Home::new();
+    let mut child = home
+        .ssoenv([
+            "sandbox",
+            "--",
+            "sh",
+            "-c",
+            "trap 'exit 3' TERM; echo ready; while :; do sleep 0.05; done",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    assert_eq!(line, "ready\n");
+    // SAFETY: the child has not been waited for, so the pid is still ours.
+    unsafe {
+        libc::kill(libc::pid_t::try_from(child.id()).unwrap(), libc::SIGTERM);
+    }
+    assert_eq!(child.wait().unwrap().code(), Some(3));
+}
