@@ -235,11 +235,13 @@ fn register(state: &mut SandboxState, body: &[u8]) -> Answer {
 fn redirect_uri_is_allowed(uri: &str) -> bool {
     match url::Url::parse(uri) {
         Ok(u) if u.scheme() == "https" => true,
-        Ok(u) if u.scheme() == "http" => {
-            matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
-        }
-        _ => false,
+        Ok(u) => is_loopback_http(&u),
+        Err(_) => false,
     }
+}
+
+fn is_loopback_http(u: &url::Url) -> bool {
+    u.scheme() == "http" && matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"))
 }
 
 /// Whether `used` is the registered `registered`; a loopback registration without a port matches
@@ -251,7 +253,7 @@ fn redirect_uri_matches(registered: &str, used: &str) -> bool {
     r.scheme() == u.scheme()
         && r.host_str() == u.host_str()
         && r.path() == u.path()
-        && (r.port().is_none() || r.port() == u.port())
+        && (r.port() == u.port() || (is_loopback_http(&r) && r.port().is_none()))
 }
 
 #[derive(Deserialize)]
@@ -450,7 +452,7 @@ pub async fn authorize(State(shared): State<Shared>, RawQuery(query): RawQuery) 
     let params = query_pairs(query.as_deref());
     let get = |name: &str| params.get(name).map(String::as_str);
     let mut state = shared.lock();
-    state.admit(Op::Authorize);
+    state.count(Op::Authorize);
     let client_id = get("client_id").unwrap_or_default();
     let redirect_uri = get("redirect_uri").unwrap_or_default();
     let registered = state.clients.get(client_id).is_some_and(|c| {
@@ -521,7 +523,7 @@ pub async fn authorize(State(shared): State<Shared>, RawQuery(query): RawQuery) 
 pub async fn verify(State(shared): State<Shared>, RawQuery(query): RawQuery) -> Response {
     let params = query_pairs(query.as_deref());
     let mut state = shared.lock();
-    state.admit(Op::Verify);
+    state.count(Op::Verify);
     let Some(user_code) = params.get("user_code") else {
         return html_page(
             StatusCode::OK,
@@ -578,6 +580,10 @@ mod tests {
         assert!(!redirect_uri_matches(
             "http://127.0.0.1:1/oauth/callback",
             "http://127.0.0.1:2/oauth/callback"
+        ));
+        assert!(!redirect_uri_matches(
+            "https://app.example/cb",
+            "https://app.example:8443/cb"
         ));
         assert!(redirect_uri_is_allowed(registered));
         assert!(!redirect_uri_is_allowed("http://example.com/cb"));

@@ -144,9 +144,9 @@ pub enum Op {
     Logout,
     AssumeRole,
     GetCallerIdentity,
-    /// A `GET /authorize` from a browser (not subject to fault injection).
+    /// A `GET /authorize` from a browser.
     Authorize,
-    /// A `GET` of the device verification page (not subject to fault injection).
+    /// A `GET` of the device verification page.
     Verify,
 }
 
@@ -264,13 +264,15 @@ impl Shared {
 }
 
 impl State {
-    /// Counts a request for `op` and says whether it must be answered with an injected fault.
-    /// Throttling is used up before failures; browser pages are never faulted.
-    pub fn admit(&mut self, op: Op) -> Option<Injected> {
+    /// Counts a request for `op`.
+    pub fn count(&mut self, op: Op) {
         *self.stats.counts.entry(Stats::key(op)).or_insert(0) += 1;
-        if matches!(op, Op::Authorize | Op::Verify) {
-            return None;
-        }
+    }
+
+    /// Counts an API request for `op` and says whether it must be answered with an injected
+    /// fault. Throttling is used up before failures.
+    pub fn admit(&mut self, op: Op) -> Option<Injected> {
+        self.count(op);
         if self.throttle > 0 {
             self.throttle -= 1;
             self.stats.throttled += 1;
@@ -438,9 +440,9 @@ mod tests {
     }
 
     #[test]
-    fn throttling_comes_before_failures_and_pages_are_never_faulted() {
+    fn throttling_comes_before_failures() {
         let mut s = state(1, 1);
-        assert_eq!(s.admit(Op::Authorize), None);
+        s.count(Op::Authorize);
         assert_eq!(s.admit(Op::ListAccounts), Some(Injected::Throttle));
         assert_eq!(s.admit(Op::ListAccounts), Some(Injected::Fail));
         assert_eq!(s.admit(Op::ListAccounts), None);
