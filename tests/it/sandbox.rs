@@ -763,17 +763,25 @@ dev = oidc.start_device_authorization(clientId=reg["clientId"], clientSecret=reg
 token = oidc.create_token(grantType="urn:ietf:params:oauth:grant-type:device_code",
                           clientId=reg["clientId"], clientSecret=reg["clientSecret"],
                           deviceCode=dev["deviceCode"])
-expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=8)
+# Five minutes left: botocore must refresh the token (with the refresh token) before using it.
+now = datetime.datetime.now(datetime.timezone.utc)
+stamp = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")
 cache = os.path.expanduser("~/.aws/sso/cache")
 os.makedirs(cache)
-with open(os.path.join(cache, hashlib.sha1(b"sandbox").hexdigest() + ".json"), "w") as f:
+path = os.path.join(cache, hashlib.sha1(b"sandbox").hexdigest() + ".json")
+with open(path, "w") as f:
     json.dump({"startUrl": url + "/start", "region": "us-east-1",
                "accessToken": token["accessToken"],
-               "expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ")}, f)
+               "expiresAt": stamp(now + datetime.timedelta(minutes=5)),
+               "clientId": reg["clientId"], "clientSecret": reg["clientSecret"],
+               "registrationExpiresAt": stamp(now + datetime.timedelta(days=30)),
+               "refreshToken": token["refreshToken"]}, f)
 out = {}
 for profile in ["dev", "admin"]:
     sts = botocore.session.Session(profile=profile).create_client("sts")
     out[profile] = sts.get_caller_identity()["Arn"]
+with open(path) as f:
+    out["refreshed"] = json.load(f)["accessToken"] != token["accessToken"]
 print(json.dumps(out))
 "#;
     let mut python = Command::new("python3");
@@ -804,9 +812,66 @@ print(json.dumps(out))
         admin.starts_with("arn:aws:sts::222222222222:assumed-role/Admin/"),
         "{admin}"
     );
+    assert_eq!(got["refreshed"], true, "botocore wrote the refreshed token");
     let stats = sandbox.stats();
     assert_eq!(stats["GetRoleCredentials"], 2);
     assert_eq!(stats["AssumeRole"], 1);
+    assert_eq!(stats["CreateToken"]["refresh_token"], 1);
+}
+
+#[test]
+fn without_a_command_it_prints_exports_and_serves_until_terminated() {
+    use std::io::BufRead;
+    let home = Home::new();
+    let ready = home.path().join("ready");
+    let mut child = home
+        .ssoenv(["sandbox", "--ready-file"])
+        .arg(&ready)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let lines: Vec<String> = stdout
+        .lines()
+        .map(Result::unwrap)
+        .take_while(|l| !l.starts_with("export BROWSER="))
+        .collect();
+    let export = |name: &str| {
+        lines
+            .iter()
+            .find_map(|l| l.strip_prefix(&format!("export {name}='")))
+            .map(|v| v.trim_end_matches('\'').to_string())
+    };
+    assert_eq!(export("HOME"), None, "{lines:?}");
+    let sandbox_home = PathBuf::from(export("SSOENV_SANDBOX_HOME").unwrap());
+    assert_eq!(
+        PathBuf::from(export("AWS_CONFIG_FILE").unwrap()),
+        sandbox_home.join(".aws/config")
+    );
+    let url = export("AWS_ENDPOINT_URL_SSO_OIDC").unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !ready.exists() {
+        assert!(Instant::now() < deadline, "never ready");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(std::fs::read_to_string(&ready).unwrap(), url);
+    assert!(sandbox_home.join(".aws/config").is_file());
+    let (status, _, _) = http("GET", &format!("{url}/start"), "");
+    assert_eq!(status, 200);
+    // SAFETY: the child has not been waited for, so the pid is still ours.
+    unsafe {
+        libc::kill(libc::pid_t::try_from(child.id()).unwrap(), libc::SIGTERM);
+    }
+    assert!(child.wait().unwrap().success());
+    assert!(
+        !sandbox_home.exists(),
+        "the temp home is removed on SIGTERM"
+    );
+    assert!(
+        !home.path().join(".aws/sso").exists(),
+        "the real ~/.aws is untouched"
+    );
 }
 
 #[tokio::test]
