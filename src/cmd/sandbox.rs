@@ -4,14 +4,13 @@
 use std::io::Write;
 use std::time::Duration;
 
-use tokio::signal::unix::{SignalKind, signal};
-
 use crate::cli::SandboxArgs;
 use crate::env::Env;
 use crate::error::{Error, exit};
 use crate::fsutil;
+use crate::sandbox::child::{self, Signals};
 use crate::sandbox::home::{KEEP_BROWSER_VAR, REMOVED_VARS, SandboxHome, shell_quote};
-use crate::sandbox::{self, Options, SandboxError, browse, child};
+use crate::sandbox::{self, Options, SandboxError, browse};
 
 pub fn run(args: SandboxArgs) -> Result<(), Error> {
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -49,10 +48,7 @@ async fn serve(args: SandboxArgs) -> Result<(), Error> {
             Err(Error::SilentExit(code))
         };
     }
-    let mut interrupt =
-        signal(SignalKind::interrupt()).map_err(|e| to_error(SandboxError::Signals(e)))?;
-    let mut terminate =
-        signal(SignalKind::terminate()).map_err(|e| to_error(SandboxError::Signals(e)))?;
+    let mut signals = Signals::install().map_err(to_error)?;
     let mut stdout = std::io::stdout().lock();
     for (name, value) in vars.iter().filter(|(name, _)| *name != "HOME") {
         writeln!(
@@ -70,10 +66,7 @@ async fn serve(args: SandboxArgs) -> Result<(), Error> {
          them out of your own ~/.aws."
     )?;
     write_ready_file(&args, &base_url)?;
-    tokio::select! {
-        _ = interrupt.recv() => {}
-        _ = terminate.recv() => {}
-    }
+    signals.next().await;
     Ok(())
 }
 

@@ -5,9 +5,50 @@ use std::ffi::OsString;
 use std::io;
 use std::process::ExitStatus;
 
-use tokio::signal::unix::{SignalKind, signal};
-
 use super::SandboxError;
+
+/// The stop requests the sandbox listens for: SIGINT and SIGTERM on Unix, Ctrl-C elsewhere.
+pub struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Starts listening; from then on these signals no longer end the process by default.
+    pub fn install() -> Result<Self, SandboxError> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                interrupt: signal(SignalKind::interrupt()).map_err(SandboxError::Signals)?,
+                terminate: signal(SignalKind::terminate()).map_err(SandboxError::Signals)?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    /// Waits for the next request and returns its signal number (`None` where there are none).
+    pub async fn next(&mut self) -> Option<i32> {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => Some(libc::SIGINT),
+                _ = self.terminate.recv() => Some(libc::SIGTERM),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            // Without Ctrl-C support there is nothing to wait for but the end of the process.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            None
+        }
+    }
+}
 
 /// Runs `argv` (no shell) with `set` added to and `remove` taken from the environment, passes
 /// SIGINT and SIGTERM on to it, and returns its exit code (128 + signal when it was killed).
@@ -21,8 +62,7 @@ pub async fn run(
     };
     let name = program.to_string_lossy().into_owned();
     // Installed before the child exists, so a Ctrl-C never kills the sandbox out from under it.
-    let mut interrupt = signal(SignalKind::interrupt()).map_err(SandboxError::Signals)?;
-    let mut terminate = signal(SignalKind::terminate()).map_err(SandboxError::Signals)?;
+    let mut signals = Signals::install()?;
     let mut command = tokio::process::Command::new(program);
     command.args(args);
     for var in remove {
@@ -38,7 +78,7 @@ pub async fn run(
             source,
         },
     })?;
-    let pid = child.id().and_then(|p| libc::pid_t::try_from(p).ok());
+    let pid = child.id();
     loop {
         tokio::select! {
             status = child.wait() => {
@@ -48,14 +88,14 @@ pub async fn run(
                 })?;
                 return Ok(exit_code(status));
             }
-            Some(()) = interrupt.recv() => forward(pid, libc::SIGINT),
-            Some(()) = terminate.recv() => forward(pid, libc::SIGTERM),
+            Some(signal) = signals.next() => forward(pid, signal),
         }
     }
 }
 
-fn forward(pid: Option<libc::pid_t>, signal: libc::c_int) {
-    if let Some(pid) = pid {
+#[cfg(unix)]
+fn forward(pid: Option<u32>, signal: i32) {
+    if let Some(pid) = pid.and_then(|p| libc::pid_t::try_from(p).ok()) {
         // SAFETY: kill(2) has no memory effects; the child is not reaped yet (we are still
         // waiting for it), so the pid cannot name another process.
         unsafe {
@@ -64,12 +104,21 @@ fn forward(pid: Option<libc::pid_t>, signal: libc::c_int) {
     }
 }
 
+/// Console children receive Ctrl-C themselves; there is nothing to pass on.
+#[cfg(not(unix))]
+fn forward(_pid: Option<u32>, _signal: i32) {}
+
 /// The code a shell would report for `status`.
 fn exit_code(status: ExitStatus) -> u8 {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => u8::try_from(code & 0xff).unwrap_or(1),
-        (None, Some(signal)) => u8::try_from(128 + signal).unwrap_or(255),
-        (None, None) => 1,
+    if let Some(code) = status.code() {
+        return u8::try_from(code & 0xff).unwrap_or(1);
     }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return u8::try_from(128 + signal).unwrap_or(255);
+        }
+    }
+    1
 }

@@ -876,12 +876,13 @@ fn without_a_command_it_prints_exports_and_serves_until_terminated() {
 
 #[tokio::test]
 async fn short_lifetimes_expire_tokens_and_credentials() {
+    // Long enough to use the token once on a loaded machine, short enough to wait out.
     let sandbox = Sandbox::start(&[
         "--auto-approve",
         "--token-ttl",
-        "1",
+        "3",
         "--credentials-ttl",
-        "1",
+        "3",
     ]);
     let oidc = oidc_client(&sandbox.url);
     let registration = oidc
@@ -913,7 +914,7 @@ async fn short_lifetimes_expire_tokens_and_credentials() {
         .send()
         .await
         .unwrap();
-    assert_eq!(token.expires_in(), 1);
+    assert_eq!(token.expires_in(), 3);
     let sso = sso_client(&sandbox.url);
     let creds = sso
         .get_role_credentials()
@@ -924,7 +925,7 @@ async fn short_lifetimes_expire_tokens_and_credentials() {
         .await
         .unwrap();
     let creds = creds.role_credentials().unwrap();
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    tokio::time::sleep(Duration::from_millis(3100)).await;
 
     let expired = sso
         .get_role_credentials()
