@@ -20,7 +20,8 @@
 //!   &scopes=&code_challenge=`: approves at once, `302` to `redirect_uri?code=..&state=..`
 //!   (`?error=..&state=..` for a bad request; a 400 page for an unknown client or redirect URI).
 //! - `GET /device[?user_code=..]`: approves that device authorization (200 page; 404 if unknown
-//!   or expired). With `--auto-approve` device authorizations start approved.
+//!   or expired); `&action=deny` denies it instead (CreateToken then answers
+//!   AccessDeniedException). With `--auto-approve` device authorizations start approved.
 //! - `GET /start`: the start URL's page.
 //!
 //! sso (rest-json, token in `x-amz-sso_bearer_token`; errors `{"message"}` + `x-amzn-errortype`):

@@ -18,14 +18,15 @@ use sha2::{Digest, Sha256};
 use super::server::{html_page, json_response, query_pairs};
 use super::state::{
     AUTH_CODE_TTL, AuthCode, CLIENT_SECRET_TTL, Client, DEVICE_CODE_TTL, DEVICE_POLL_INTERVAL,
-    DeviceAuth, Grant, Injected, Op, Shared, State as SandboxState, epoch_seconds, random_alnum,
-    random_user_code,
+    Decision, DeviceAuth, Grant, Injected, Op, Shared, State as SandboxState, epoch_seconds,
+    random_alnum, random_user_code,
 };
 
 /// The sso-oidc exceptions, with the HTTP status and OAuth error code of each (service model).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OidcError {
     AuthorizationPending,
+    AccessDenied,
     SlowDown,
     ExpiredToken,
     InvalidGrant,
@@ -45,6 +46,7 @@ impl OidcError {
     fn shape(self) -> &'static str {
         match self {
             OidcError::AuthorizationPending => "AuthorizationPendingException",
+            OidcError::AccessDenied => "AccessDeniedException",
             OidcError::SlowDown => "SlowDownException",
             OidcError::ExpiredToken => "ExpiredTokenException",
             OidcError::InvalidGrant => "InvalidGrantException",
@@ -72,6 +74,7 @@ impl OidcError {
     fn oauth_code(self) -> &'static str {
         match self {
             OidcError::AuthorizationPending => "authorization_pending",
+            OidcError::AccessDenied => "access_denied",
             OidcError::SlowDown => "slow_down",
             OidcError::ExpiredToken => "expired_token",
             OidcError::InvalidGrant => "invalid_grant",
@@ -301,14 +304,18 @@ fn start_device(state: &mut SandboxState, body: &[u8]) -> Answer {
         "expiresIn": DEVICE_CODE_TTL.as_secs(),
         "interval": DEVICE_POLL_INTERVAL,
     });
-    let approved = state.settings.auto_approve;
+    let decision = if state.settings.auto_approve {
+        Decision::Approved
+    } else {
+        Decision::Pending
+    };
     state.devices.insert(
         device_code,
         DeviceAuth {
             client_id,
             user_code,
             expires_at: SystemTime::now() + DEVICE_CODE_TTL,
-            approved,
+            decision,
         },
     );
     Ok(body)
@@ -381,10 +388,18 @@ fn token(state: &mut SandboxState, req: CreateTokenRequest, grant: Grant) -> Ans
                 state.devices.remove(&code);
                 return Err((OidcError::ExpiredToken, "The device code has expired"));
             }
-            if !device.approved {
-                return Err((OidcError::AuthorizationPending, "Authorization is pending"));
+            match device.decision {
+                Decision::Pending => {
+                    return Err((OidcError::AuthorizationPending, "Authorization is pending"));
+                }
+                Decision::Denied => {
+                    state.devices.remove(&code);
+                    return Err((OidcError::AccessDenied, "The user denied the request"));
+                }
+                Decision::Approved => {
+                    state.devices.remove(&code);
+                }
             }
-            state.devices.remove(&code);
         }
         Grant::AuthorizationCode => {
             let code = req
@@ -518,8 +533,9 @@ pub async fn authorize(State(shared): State<Shared>, RawQuery(query): RawQuery) 
     }
 }
 
-/// `GET /device[?user_code=..]`: the verification page. With a pending user code it approves the
-/// authorization, as a person clicking "Allow" would.
+/// `GET /device[?user_code=..[&action=deny]]`: the verification page. With a pending user code
+/// it approves the authorization, as a person clicking "Allow" would (or denies it, for tests of
+/// the AccessDeniedException path).
 pub async fn verify(State(shared): State<Shared>, RawQuery(query): RawQuery) -> Response {
     let params = query_pairs(query.as_deref());
     let mut state = shared.lock();
@@ -537,9 +553,18 @@ pub async fn verify(State(shared): State<Shared>, RawQuery(query): RawQuery) -> 
         .devices
         .values_mut()
         .find(|d| d.user_code.eq_ignore_ascii_case(user_code) && d.expires_at > now);
+    let deny = params.get("action").is_some_and(|a| a == "deny");
     match found {
+        Some(device) if deny => {
+            device.decision = Decision::Denied;
+            html_page(
+                StatusCode::OK,
+                "Request denied",
+                "The request was denied. You can close this window.",
+            )
+        }
         Some(device) => {
-            device.approved = true;
+            device.decision = Decision::Approved;
             html_page(
                 StatusCode::OK,
                 "Request approved",

@@ -90,9 +90,12 @@ fn router(shared: Shared) -> Router {
         .with_state(shared)
 }
 
-/// Every AWS answer carries a request id; SDKs put it in their errors and logs.
+/// Every AWS answer carries a request id; SDKs put it in their errors and logs. STS sets its own,
+/// to match the one in its XML.
 async fn add_request_id(mut response: Response) -> Response {
-    if let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
+    if !response.headers().contains_key("x-amzn-requestid")
+        && let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+    {
         response.headers_mut().insert("x-amzn-requestid", id);
     }
     response

@@ -75,13 +75,21 @@ pub struct Client {
     pub redirect_uris: Vec<String>,
 }
 
+/// What the person at the verification page decided about a device authorization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Pending,
+    Approved,
+    Denied,
+}
+
 /// A device authorization from StartDeviceAuthorization, waiting for its user code to be approved.
 #[derive(Debug)]
 pub struct DeviceAuth {
     pub client_id: String,
     pub user_code: String,
     pub expires_at: SystemTime,
-    pub approved: bool,
+    pub decision: Decision,
 }
 
 /// An authorization code from `/authorize`, redeemable once with the PKCE verifier.

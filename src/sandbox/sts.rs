@@ -33,7 +33,7 @@ impl StsError {
         StsError::new(StatusCode::BAD_REQUEST, "ValidationError", message)
     }
 
-    fn respond(&self) -> Response {
+    fn respond(&self, request_id: &str) -> Response {
         let kind = if self.status.is_server_error() {
             "Receiver"
         } else {
@@ -45,23 +45,29 @@ impl StsError {
              <RequestId>{}</RequestId>\n</ErrorResponse>\n",
             self.code,
             xml_escape(&self.message),
-            uuid::Uuid::new_v4()
+            request_id
         );
-        xml_response(self.status, body)
+        xml_response(self.status, body, request_id)
     }
 }
 
-fn xml_response(status: StatusCode, body: String) -> Response {
-    (
+/// An XML answer whose `x-amzn-requestid` header repeats the body's `RequestId`.
+fn xml_response(status: StatusCode, body: String, request_id: &str) -> Response {
+    let mut response = (
         status,
         [(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"))],
         body,
     )
-        .into_response()
+        .into_response();
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-amzn-requestid", id);
+    }
+    response
 }
 
 /// `POST /` with `Action=...`: the STS entry point.
 pub async fn dispatch(State(shared): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
+    let request_id = uuid::Uuid::new_v4().to_string();
     let params: std::collections::HashMap<String, String> =
         url::form_urlencoded::parse(&body).into_owned().collect();
     let op = match params.get("Action").map(String::as_str) {
@@ -76,13 +82,14 @@ pub async fn dispatch(State(shared): State<Shared>, headers: HeaderMap, body: By
                     other.unwrap_or_default()
                 ),
             )
-            .respond();
+            .respond(&request_id);
         }
     };
     let mut state = shared.lock();
     match state.admit(op) {
         Some(Injected::Throttle) => {
-            return StsError::new(StatusCode::BAD_REQUEST, "Throttling", "Rate exceeded").respond();
+            return StsError::new(StatusCode::BAD_REQUEST, "Throttling", "Rate exceeded")
+                .respond(&request_id);
         }
         Some(Injected::Fail) => {
             return StsError::new(
@@ -90,17 +97,17 @@ pub async fn dispatch(State(shared): State<Shared>, headers: HeaderMap, body: By
                 "InternalFailure",
                 "An internal error occurred",
             )
-            .respond();
+            .respond(&request_id);
         }
         None => {}
     }
     let result = caller(&state, &headers).and_then(|identity| match op {
-        Op::AssumeRole => assume_role(&mut state, &params),
-        _ => Ok(caller_identity(&identity)),
+        Op::AssumeRole => assume_role(&mut state, &params, &request_id),
+        _ => Ok(caller_identity(&identity, &request_id)),
     });
     match result {
-        Ok(body) => xml_response(StatusCode::OK, body),
-        Err(e) => e.respond(),
+        Ok(body) => xml_response(StatusCode::OK, body, &request_id),
+        Err(e) => e.respond(&request_id),
     }
 }
 
@@ -140,6 +147,7 @@ fn access_key_id(authorization: &str) -> Option<&str> {
 fn assume_role(
     state: &mut SandboxState,
     params: &std::collections::HashMap<String, String>,
+    request_id: &str,
 ) -> Result<String, StsError> {
     let role_arn = params
         .get("RoleArn")
@@ -190,11 +198,11 @@ fn assume_role(
         keys.secret_access_key,
         keys.session_token,
         iso8601(keys.expires_at),
-        uuid::Uuid::new_v4()
+        request_id
     ))
 }
 
-fn caller_identity(identity: &Identity) -> String {
+fn caller_identity(identity: &Identity, request_id: &str) -> String {
     format!(
         "<GetCallerIdentityResponse xmlns=\"{NAMESPACE}\">\n  <GetCallerIdentityResult>\n    \
          <Arn>{}</Arn>\n    <UserId>{}</UserId>\n    <Account>{}</Account>\n  \
@@ -203,7 +211,7 @@ fn caller_identity(identity: &Identity) -> String {
         xml_escape(&identity.arn),
         xml_escape(&identity.user_id),
         xml_escape(&identity.account),
-        uuid::Uuid::new_v4()
+        request_id
     )
 }
 

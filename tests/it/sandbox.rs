@@ -295,6 +295,31 @@ async fn the_rust_sdk_runs_a_device_login_and_uses_the_token() {
     );
     let access = refreshed.access_token().unwrap();
 
+    let denied = oidc
+        .start_device_authorization()
+        .client_id(client_id)
+        .client_secret(secret)
+        .start_url(format!("{}/start", sandbox.url))
+        .send()
+        .await
+        .unwrap();
+    let deny_url = format!(
+        "{}&action=deny",
+        denied.verification_uri_complete().unwrap()
+    );
+    assert_eq!(http("GET", &deny_url, "").0, 200);
+    let refused = oidc
+        .create_token()
+        .client_id(client_id)
+        .client_secret(secret)
+        .grant_type("urn:ietf:params:oauth:grant-type:device_code")
+        .device_code(denied.device_code().unwrap())
+        .send()
+        .await
+        .unwrap_err()
+        .into_service_error();
+    assert!(refused.is_access_denied_exception(), "{refused:?}");
+
     let sso = sso_client(&sandbox.url);
     let creds = sso
         .get_role_credentials()
