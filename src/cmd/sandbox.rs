@@ -27,8 +27,8 @@ async fn serve(args: SandboxArgs) -> Result<(), Error> {
     let running = sandbox::start(Options {
         port: args.port,
         auto_approve: args.auto_approve,
-        token_ttl: Duration::from_secs(args.token_ttl),
-        credentials_ttl: Duration::from_secs(args.credentials_ttl),
+        token_ttl: lifetime(args.token_ttl),
+        credentials_ttl: lifetime(args.credentials_ttl),
         throttle: args.throttle,
         fail: args.fail,
     })
@@ -68,6 +68,12 @@ async fn serve(args: SandboxArgs) -> Result<(), Error> {
     write_ready_file(&args, &base_url)?;
     signals.next().await;
     Ok(())
+}
+
+/// A lifetime from the command line, capped where `expiresIn` (an int in the model) and time
+/// arithmetic stay in range.
+fn lifetime(seconds: u64) -> Duration {
+    Duration::from_secs(seconds.min(i32::MAX as u64))
 }
 
 /// `'/path/to/ssoenv' sandbox --browse`, so a login run against the sandbox "opens" its URLs
