@@ -4,6 +4,7 @@ mod credential_process;
 mod exec;
 mod list;
 mod prompt;
+mod sandbox;
 mod status;
 mod whoami;
 
@@ -17,13 +18,14 @@ use crate::error::{Error, exit};
 
 pub fn run(cli: Cli) -> Result<(), Error> {
     let env = Env::process();
-    let mut stdout = io::BufWriter::new(io::stdout().lock());
+    let mut stdout = io::BufWriter::new(io::stdout());
     let result = match cli.command {
         Command::List(args) => list::run(args, &env, &mut stdout),
         Command::Exec(args) => exec::run(args, &env),
         Command::CredentialProcess(args) => credential_process::run(args, &env, &mut stdout),
         Command::Whoami(args) => whoami::run(args, &env, &mut stdout),
         Command::Prompt(args) => prompt::run(args, &env, &mut stdout),
+        Command::Sandbox(args) => sandbox::run(args),
         other => Err(Error::message(
             exit::FAILURE,
             format!("not built yet: {other:?}"),
