@@ -535,3 +535,419 @@ impl ProfileSet {
         Ok(set)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn config(text: &str) -> SourceFile {
+        SourceFile::new("/h/.aws/config", text)
+    }
+
+    fn credentials(text: &str) -> SourceFile {
+        SourceFile::new("/h/.aws/credentials", text)
+    }
+
+    fn parse(cfg: &str) -> ProfileSet {
+        ProfileSet::parse(Some(&config(cfg)), None).unwrap()
+    }
+
+    fn syntax_error(cfg: &str) -> (usize, String) {
+        match ProfileSet::parse(Some(&config(cfg)), None) {
+            Err(ConfigError::Syntax { origin, message }) => {
+                assert_eq!(&*origin.file, Path::new("/h/.aws/config"));
+                (origin.line, message)
+            }
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn values_remember_the_file_and_line_that_set_them() {
+        let cfg =
+            config("# top\n[profile a]\nregion = eu-west-1\n\n[profile a]\nregion = us-east-1\n");
+        let creds = credentials("[a]\naws_access_key_id = AKIA\n");
+        let set = ProfileSet::parse(Some(&cfg), Some(&creds)).unwrap();
+        let a = &set.profiles["a"];
+        assert_eq!(a.origin.line, 2, "a section's origin is its first header");
+        assert_eq!(a.property("region").unwrap().origin.line, 6);
+        let key = a.property("aws_access_key_id").unwrap();
+        assert_eq!(key.origin.to_string(), "/h/.aws/credentials:2");
+    }
+
+    #[test]
+    fn credentials_values_override_config_values() {
+        let cfg = config("[profile a]\nregion = eu-west-1\noutput = json\n");
+        let creds = credentials("[a]\nregion = us-east-1\n");
+        let set = ProfileSet::parse(Some(&cfg), Some(&creds)).unwrap();
+        assert_eq!(set.profiles["a"].get("region"), Some("us-east-1"));
+        assert_eq!(set.profiles["a"].get("output"), Some("json"));
+    }
+
+    #[test]
+    fn keys_are_lower_case_and_looked_up_case_insensitively() {
+        let set = parse("[profile a]\nSSO_Region = eu-west-1\n");
+        assert!(set.profiles["a"].properties.contains_key("sso_region"));
+        assert_eq!(set.profiles["a"].get("SSO_REGION"), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn windows_line_endings_leave_no_carriage_return() {
+        let set = parse("[profile a]\r\nregion = eu-west-1\r\nx = 1 # c\r\ny = 2\r");
+        let a = &set.profiles["a"];
+        assert_eq!(a.get("region"), Some("eu-west-1"));
+        assert_eq!(a.get("x"), Some("1"));
+        assert_eq!(a.get("y"), Some("2"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_header() {
+        let set = parse("\u{feff}[profile a]\nregion = eu-west-1\n");
+        assert_eq!(set.profiles["a"].get("region"), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_not_fatal() {
+        let file = SourceFile::new("/h/.aws/config", "");
+        let bytes = b"[profile a]\nname = caf\xe9\n[profile b]\n";
+        let mut set = ProfileSet::default();
+        let mut parser = FileParser::new(FileKind::Config, &file.path, &mut set);
+        parser.feed(&String::from_utf8_lossy(bytes), 1).unwrap();
+        parser.finish();
+        assert_eq!(set.profiles["a"].get("name"), Some("caf\u{fffd}"));
+        assert!(set.profiles.contains_key("b"));
+    }
+
+    #[test]
+    fn sub_properties_are_parsed_with_comments_stripped() {
+        let set = parse(
+            "[services local]\ns3 =\n  endpoint_url = http://localhost:9000 # minio\n  \
+             Region = eu-west-1\n[profile a]\nservices = local\n",
+        );
+        let s3 = set.services["local"].property("s3").unwrap();
+        assert_eq!(
+            s3.value,
+            "\nendpoint_url = http://localhost:9000 # minio\nRegion = eu-west-1"
+        );
+        assert_eq!(
+            s3.sub_properties.get("endpoint_url").map(String::as_str),
+            Some("http://localhost:9000")
+        );
+        assert_eq!(
+            s3.sub_properties.get("region").map(String::as_str),
+            Some("eu-west-1")
+        );
+        assert_eq!(set.profiles["a"].get("services"), Some("local"));
+    }
+
+    #[test]
+    fn sso_sessions_are_their_own_namespace() {
+        let set = parse(
+            "[sso-session corp]\nsso_start_url = https://x.awsapps.com/start\n\
+             [profile corp]\nsso_session = corp\n",
+        );
+        assert_eq!(
+            set.sso_sessions["corp"].get("sso_start_url"),
+            Some("https://x.awsapps.com/start")
+        );
+        assert_eq!(set.profiles["corp"].get("sso_session"), Some("corp"));
+    }
+
+    #[test]
+    fn skipped_sections_and_keys_are_warned_about_with_file_and_line() {
+        let cfg = config(
+            "[profile ok]\nin valid = 1\n[prod]\nx = 1\n[profile bad name]\n[sso-sesion s]\n\
+             [default]\nregion = a\n[profile default]\n[plugins]\nx = y\n",
+        );
+        let creds = credentials("[profile c]\n[sso-session s]\n");
+        let set = ProfileSet::parse(Some(&cfg), Some(&creds)).unwrap();
+        let w = set.warnings.join("\n");
+        for expected in [
+            "/h/.aws/config:2: key `in valid` in profile `ok` ignored",
+            "/h/.aws/config:3: section [prod] ignored: in the config file a profile is written [profile prod]",
+            "/h/.aws/config:5: section [profile bad name] ignored",
+            "/h/.aws/config:6: section [sso-sesion s] ignored",
+            "/h/.aws/config:7: section [default] ignored: [profile default]",
+            "/h/.aws/credentials:1: section [profile c] ignored: in the credentials file a profile is written [c]",
+            "/h/.aws/credentials:2: section [sso-session s] ignored: it belongs in the config file",
+        ] {
+            assert!(w.contains(expected), "missing {expected:?} in\n{w}");
+        }
+        assert_eq!(set.warnings.len(), 7, "[plugins] is the AWS CLI's: {w}");
+        assert_eq!(set.profiles["default"].get("region"), None);
+    }
+
+    #[test]
+    fn a_bare_default_is_used_when_there_is_no_prefixed_one() {
+        let set = parse("[default]\nregion = a\n[default]\noutput = json\n");
+        assert_eq!(set.profiles["default"].get("region"), Some("a"));
+        assert_eq!(set.profiles["default"].get("output"), Some("json"));
+        assert!(set.warnings.is_empty());
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line_and_say_what_to_do() {
+        let cases = [
+            (
+                "\n[profile a\n",
+                2,
+                "Profile definition must end with ']'",
+                "close",
+            ),
+            (
+                "# c\nregion = a\n",
+                2,
+                "Expected a profile definition",
+                "[profile NAME]",
+            ),
+            (
+                "[profile a]\n\nregion\n",
+                3,
+                "Expected an '=' sign defining a property",
+                "name = value",
+            ),
+            (
+                "[profile a]\n= x\n",
+                2,
+                "Property did not have a name",
+                "name = value",
+            ),
+            (
+                "[profile a]\n  x\n",
+                2,
+                "Expected a property definition, found continuation",
+                "indent",
+            ),
+            (
+                "[profile a]\ns3 =\n  x = 1\n  y\n",
+                4,
+                "Expected an '=' sign defining a sub-property",
+                "`s3 =`",
+            ),
+            (
+                "[profile a]\ns3 =\n  = 1\n",
+                3,
+                "Sub-property did not have a name",
+                "`s3 =`",
+            ),
+        ];
+        for (text, line, sdk, advice) in cases {
+            let (got_line, message) = syntax_error(text);
+            assert_eq!(got_line, line, "{text:?}: {message}");
+            assert!(message.contains(sdk), "{text:?}: {message}");
+            assert!(message.contains(advice), "{text:?}: {message}");
+        }
+        let creds = credentials("x = 1\n");
+        let err = ProfileSet::parse(None, Some(&creds))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("/h/.aws/credentials:1: Expected a profile definition"),
+            "{err}"
+        );
+        assert!(err.contains("[NAME]"), "{err}");
+    }
+
+    #[test]
+    fn parse_selected_keeps_only_the_named_profiles_and_every_session() {
+        let mut text = String::from("# generated\n");
+        for i in 0..200 {
+            text.push_str(&format!(
+                "[profile p{i}]\nsso_session = s{}\nsso_account_id = {i:012}\n\n",
+                i % 3
+            ));
+            if i % 50 == 0 {
+                text.push_str(&format!(
+                    "[sso-session s{}]\nsso_region = eu-west-1\n",
+                    i / 50
+                ));
+            }
+        }
+        text.push_str("[default]\nregion = us-east-1\n");
+        let cfg = config(&text);
+        let creds = credentials("[p7]\naws_access_key_id = A\n[p8]\nx = 1\n");
+        let full = ProfileSet::parse(Some(&cfg), Some(&creds)).unwrap();
+        let part = ProfileSet::parse_selected(Some(&cfg), Some(&creds), &["p7", "p150", "default"])
+            .unwrap();
+        assert_eq!(
+            part.profiles.keys().collect::<Vec<_>>(),
+            ["default", "p150", "p7"]
+        );
+        for name in ["p7", "p150", "default"] {
+            assert_eq!(part.profiles[name], full.profiles[name]);
+        }
+        assert_eq!(part.sso_sessions, full.sso_sessions);
+        assert_eq!(
+            part.profiles["p150"].origin.line,
+            full.profiles["p150"].origin.line
+        );
+    }
+
+    #[test]
+    fn parse_selected_reports_errors_in_kept_sections_only() {
+        let cfg = config("[profile a]\nbroken\n[profile b]\nregion = x\n");
+        assert!(ProfileSet::parse_selected(Some(&cfg), None, &["b"]).is_ok());
+        let err = ProfileSet::parse_selected(Some(&cfg), None, &["a"]).unwrap_err();
+        assert!(err.to_string().starts_with("/h/.aws/config:2: "), "{err}");
+    }
+
+    #[test]
+    fn a_mapped_file_parses_like_a_read_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        let mut text = String::new();
+        for i in 0..2000 {
+            text.push_str(&format!("[profile p{i}]\nregion = eu-west-{i}\n"));
+        }
+        assert!(text.len() as u64 >= super::super::MAP_THRESHOLD);
+        std::fs::write(&path, &text).unwrap();
+        let mapped = SourceFile::map(&path).unwrap().unwrap();
+        let read = SourceFile::read(&path).unwrap().unwrap();
+        assert_eq!(mapped.bytes(), read.bytes());
+        let part = ProfileSet::parse_selected(Some(&mapped), None, &["p1999"]).unwrap();
+        assert_eq!(part.profiles["p1999"].get("region"), Some("eu-west-1999"));
+        assert_eq!(part.profiles["p1999"].origin.line, 3999);
+        let missing = PathBuf::from(dir.path().join("none"));
+        assert!(SourceFile::map(&missing).unwrap().is_none());
+        assert!(SourceFile::read(&missing).unwrap().is_none());
+    }
+
+    /// Mostly true: a line is broken (no `]`, no `=`) one time in forty.
+    fn intact() -> impl Strategy<Value = bool> {
+        prop::bool::weighted(39.0 / 40.0)
+    }
+
+    /// A block of a near-valid file (a header, a property with its indented lines, a comment or a
+    /// stray indented line), as lines; some are broken.
+    fn block() -> impl Strategy<Value = Vec<String>> {
+        let ws = prop::sample::select(vec!["", " ", "\t", " \t "]);
+        let name = prop::sample::select(vec![
+            "a", "B", "default", "in valid", "", "x.y@z", "é", "a]b", "s3",
+        ]);
+        let key = prop::sample::select(vec!["a", "Region", "in valid", "x.y@z", "s3", "é"]);
+        let prefix = prop::sample::select(vec![
+            "profile ",
+            "profile\t",
+            "sso-session ",
+            "services ",
+            "",
+            "other ",
+            "profile",
+        ]);
+        let comment = prop::sample::select(vec!["", " # c", "; c", "#", " ;x=y"]);
+        let value = prop::sample::select(vec!["", "v", "a=b", "x # c", "y;z", "[v]", "\u{1f600}"]);
+        let indented = (
+            prop::sample::select(vec![" ", "\t", "  "]),
+            key.clone(),
+            intact(),
+            value.clone(),
+        )
+            .prop_map(|(w, k, eq, v)| format!("{w}{k}{}{v}", if eq { " = " } else { "" }))
+            .boxed();
+        let header = (
+            ws.clone(),
+            prefix,
+            name,
+            ws.clone(),
+            intact(),
+            comment.clone(),
+        )
+            .prop_map(|(w, p, n, w2, close, c)| {
+                vec![format!("[{w}{p}{n}{w2}{}{c}", if close { "]" } else { "" })]
+            });
+        let property = (
+            (key, ws.clone(), intact(), ws, value, comment),
+            prop::collection::vec(indented.clone(), 0..3),
+        )
+            .prop_map(|((k, w, eq, w2, v, c), more)| {
+                let mut lines = vec![format!("{k}{w}{}{w2}{v}{c}", if eq { "=" } else { "" })];
+                lines.extend(more);
+                lines
+            });
+        prop_oneof![
+            4 => header,
+            10 => property,
+            1 => indented.prop_map(|l| vec![l]),
+            4 => prop::sample::select(vec!["# c", ";", "", " \t"]).prop_map(|l| vec![l.to_owned()]),
+        ]
+    }
+
+    /// A file that opens with a header, so most files get past the first line.
+    fn near_valid() -> impl Strategy<Value = String> {
+        let first = prop::sample::select(vec!["[profile a]", "[default]", "[B]", "[services s3]"]);
+        (first, prop::collection::vec(block(), 0..16), any::<bool>()).prop_map(
+            |(first, blocks, crlf)| {
+                let eol = if crlf { "\r\n" } else { "\n" };
+                format!("{first}{eol}{}", blocks.concat().join(eol))
+            },
+        )
+    }
+
+    /// Random bytes, weighted towards the ones the grammar cares about.
+    fn noise() -> impl Strategy<Value = String> {
+        let byte = prop_oneof![
+            prop::sample::select(b"[]=#; \t\r\n\nap".to_vec()),
+            any::<u8>(),
+        ];
+        prop::collection::vec(byte, 0..400).prop_map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    const NAMES: [&str; 6] = ["a", "B", "default", "x.y@z", "s3", "in valid"];
+
+    /// No panic; an error names a line of the file it is in; `parse_selected` agrees with `parse`.
+    fn check(cfg_text: &str, creds_text: &str) -> Result<(), TestCaseError> {
+        let (cfg, creds) = (config(cfg_text), credentials(creds_text));
+        let full = ProfileSet::parse(Some(&cfg), Some(&creds));
+        match &full {
+            Err(e @ ConfigError::Syntax { origin, .. }) => {
+                let text = if *origin.file == *cfg.path {
+                    cfg_text
+                } else {
+                    creds_text
+                };
+                let lines = text.split('\n').count();
+                prop_assert!((1..=lines).contains(&origin.line), "{e} ({lines} lines)");
+                let needle = format!(":{}:", origin.line);
+                prop_assert!(e.to_string().contains(&needle), "{} lacks {}", e, needle);
+            }
+            Err(e) => prop_assert!(false, "not a syntax error: {e}"),
+            Ok(_) => {}
+        }
+        for n in 0..NAMES.len() {
+            let selection = &NAMES[n..];
+            let part = ProfileSet::parse_selected(Some(&cfg), Some(&creds), selection);
+            match (&full, part) {
+                (Ok(full), Ok(part)) => {
+                    let want: BTreeMap<_, _> = full
+                        .profiles
+                        .iter()
+                        .filter(|(k, _)| selection.contains(&k.as_str()))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    prop_assert_eq!(&part.profiles, &want);
+                    prop_assert_eq!(&part.sso_sessions, &full.sso_sessions);
+                    prop_assert_eq!(&part.services, &full.services);
+                }
+                (Ok(_), Err(e)) => prop_assert!(false, "only parse_selected failed: {e}"),
+                (Err(_), _) => {}
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes_never_panic(cfg in noise(), creds in noise()) {
+            check(&cfg, &creds)?;
+        }
+
+        #[test]
+        fn near_valid_files_parse_or_fail_with_a_line(cfg in near_valid(), creds in near_valid()) {
+            check(&cfg, &creds)?;
+        }
+    }
+}
