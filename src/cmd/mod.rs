@@ -11,7 +11,7 @@ mod whoami;
 use std::io::{self, Write};
 
 use crate::cli::{Cli, Command};
-use crate::config::{AwsConfig, Profile, profile};
+use crate::config::{AwsConfig, ConfigError, Profile, profile};
 use crate::credentials::{self, Credentials};
 use crate::env::Env;
 use crate::error::{Error, exit};
@@ -46,8 +46,13 @@ impl Selected {
             .map(str::to_string)
             .or_else(|| env.var("AWS_PROFILE"))
             .unwrap_or_else(|| "default".into());
-        let config = AwsConfig::load(env)?;
-        let profile = config.profile(&name)?;
+        let config = AwsConfig::load_for(env, &name)?;
+        let profile = match config.profile(&name) {
+            Ok(profile) => profile,
+            // Only a mistyped name needs every profile: to suggest the closest ones.
+            Err(ConfigError::UnknownProfile { .. }) => AwsConfig::load(env)?.profile(&name)?,
+            Err(e) => return Err(e.into()),
+        };
         Ok(Self { config, profile })
     }
 

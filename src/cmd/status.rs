@@ -104,7 +104,7 @@ impl Status {
 /// The prompt segment for the active profile; `None` when no profile is active or anything fails.
 pub fn segment(env: &Env, now: Timestamp) -> Option<Segment> {
     let (name, credentials_mode) = active_profile(env)?;
-    let config = AwsConfig::load(env).ok()?;
+    let config = AwsConfig::load_for(env, &name).ok()?;
     let status = Status::read(env, &config.set, &name, credentials_mode, now)?;
     Some(Segment {
         expiry: status.expiry(now),

@@ -10,7 +10,6 @@ use super::Selected;
 use super::prompt::human;
 use super::status::{Status, active_profile};
 use crate::cli::WhoamiArgs;
-use crate::config::AwsConfig;
 use crate::credentials::sts;
 use crate::env::Env;
 use crate::error::{Error, exit};
@@ -25,9 +24,8 @@ pub fn run(args: WhoamiArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error
         (None, Some((p, mode))) => (p.clone(), *mode),
         (None, None) => ("default".to_string(), false),
     };
-    let config = AwsConfig::load(env)?;
     // Resolve first so a broken or unknown profile gets its own clear error.
-    config.profile(&name)?;
+    let config = super::Selected::load(env, Some(&name))?.config;
     let status = Status::read(env, &config.set, &name, credentials_mode, now)
         .ok_or_else(|| Error::message(exit::CONFIG, format!("cannot read profile `{name}`")))?;
     let arn = if args.verify {

@@ -236,6 +236,30 @@ impl AwsConfig {
         })
     }
 
+    /// What one profile needs — it, the profiles its `source_profile` chain names, and every
+    /// sso-session — without materialising the rest of a large config. A chain is followed by
+    /// parsing again with the newly named profiles; chains are short, and each selective parse
+    /// only scans section headers.
+    pub fn load_for(env: &Env, name: &str) -> Result<Self, ConfigError> {
+        let mut wanted = vec![name.to_string()];
+        loop {
+            let names: Vec<&str> = wanted.iter().map(String::as_str).collect();
+            let loaded = Self::load_selected(env, &names)?;
+            let missing: Vec<String> = loaded
+                .set
+                .profiles
+                .values()
+                .filter_map(|s| s.get("source_profile"))
+                .filter(|p| !wanted.iter().any(|w| w == p))
+                .map(str::to_string)
+                .collect();
+            if missing.is_empty() {
+                return Ok(loaded);
+            }
+            wanted.extend(missing);
+        }
+    }
+
     /// Resolves a profile, or says it is unknown and offers the closest names.
     pub fn profile(&self, name: &str) -> Result<Profile, ConfigError> {
         profile::resolve(&self.set, name).map_err(|e| match e {
