@@ -215,6 +215,10 @@ pub struct SandboxArgs {
     /// A command to run against the sandbox; the sandbox stops when it exits.
     #[arg(last = true, value_name = "COMMAND")]
     pub command: Vec<OsString>,
+    /// Act as a person's browser: open URL on this machine, follow its redirects, succeed on 2xx
+    /// (what `BROWSER` runs inside the sandbox).
+    #[arg(long, hide = true, value_name = "URL")]
+    pub browse: Option<String>,
 }
 
 /// Completes profile names from the local config (never the network), with account and role as

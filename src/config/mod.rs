@@ -5,6 +5,7 @@
 pub mod location;
 pub mod parse;
 pub mod profile;
+mod scan;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -66,11 +67,87 @@ impl Section {
     }
 }
 
-/// A file's path and contents, as handed to the parser.
-#[derive(Debug, Clone)]
+/// A file's path and contents, as handed to the parser. The contents are bytes: the parser
+/// converts what it reads as UTF-8, replacing invalid bytes, so a stray one hides no profile.
+#[derive(Debug)]
 pub struct SourceFile {
     pub path: Arc<Path>,
-    pub contents: String,
+    contents: Contents,
+}
+
+#[derive(Debug)]
+enum Contents {
+    Text(String),
+    Bytes(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+/// Below this size reading beats mapping (one copy is cheaper than setting up a mapping).
+const MAP_THRESHOLD: u64 = 64 * 1024;
+
+impl SourceFile {
+    /// A file from text already in memory (tests, or a caller that read it itself).
+    pub fn new(path: impl AsRef<Path>, contents: impl Into<String>) -> Self {
+        Self {
+            path: Arc::from(path.as_ref()),
+            contents: Contents::Text(contents.into()),
+        }
+    }
+
+    /// Reads a file; `None` when it does not exist (the SDKs treat that as empty).
+    pub fn read(path: &Path) -> Result<Option<Self>, ConfigError> {
+        match std::fs::read(path) {
+            Ok(bytes) => Ok(Some(Self {
+                path: Arc::from(path),
+                contents: Contents::Bytes(bytes),
+            })),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(source) => Err(read_error(path, source)),
+        }
+    }
+
+    /// Maps a large file into memory instead of copying it, so a selective parse touches only the
+    /// pages it reads; small files, and files that cannot be mapped (pipes, some network file
+    /// systems), are read. `None` when the file does not exist.
+    pub fn map(path: &Path) -> Result<Option<Self>, ConfigError> {
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(read_error(path, source)),
+        };
+        let large = file
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.len() >= MAP_THRESHOLD);
+        if large {
+            // SAFETY: the map is read-only and dropped with this value. If another process
+            // truncates the file while it is mapped, reading the lost pages faults (SIGBUS):
+            // `aws configure set` rewrites the file in place, but a parse takes microseconds, and
+            // this is the same risk ripgrep accepts for the same speed.
+            if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+                return Ok(Some(Self {
+                    path: Arc::from(path),
+                    contents: Contents::Mapped(map),
+                }));
+            }
+        }
+        Self::read(path)
+    }
+
+    /// The raw contents.
+    pub fn bytes(&self) -> &[u8] {
+        match &self.contents {
+            Contents::Text(s) => s.as_bytes(),
+            Contents::Bytes(b) => b,
+            Contents::Mapped(m) => m,
+        }
+    }
+}
+
+fn read_error(path: &Path, source: io::Error) -> ConfigError {
+    ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 /// Both files parsed and merged: credentials-file values override config-file values.
@@ -132,8 +209,8 @@ impl AwsConfig {
     /// Reads both files (a missing file counts as empty) and parses them.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
         let locations = Locations::from_env(env)?;
-        let config = read_optional(&locations.config)?;
-        let credentials = read_optional(&locations.credentials)?;
+        let config = SourceFile::read(&locations.config)?;
+        let credentials = SourceFile::read(&locations.credentials)?;
         let config_found = config.is_some();
         let set = ProfileSet::parse(config.as_ref(), credentials.as_ref())?;
         Ok(Self {
@@ -141,6 +218,46 @@ impl AwsConfig {
             set,
             config_found,
         })
+    }
+
+    /// Like [`AwsConfig::load`], but for hot paths (the prompt): maps the files and materialises
+    /// only these profiles plus every sso-session and services section (see
+    /// [`ProfileSet::parse_selected`]).
+    pub fn load_selected(env: &Env, profiles: &[&str]) -> Result<Self, ConfigError> {
+        let locations = Locations::from_env(env)?;
+        let config = SourceFile::map(&locations.config)?;
+        let credentials = SourceFile::map(&locations.credentials)?;
+        let config_found = config.is_some();
+        let set = ProfileSet::parse_selected(config.as_ref(), credentials.as_ref(), profiles)?;
+        Ok(Self {
+            locations,
+            set,
+            config_found,
+        })
+    }
+
+    /// What one profile needs — it, the profiles its `source_profile` chain names, and every
+    /// sso-session — without materialising the rest of a large config. A chain is followed by
+    /// parsing again with the newly named profiles; chains are short, and each selective parse
+    /// only scans section headers.
+    pub fn load_for(env: &Env, name: &str) -> Result<Self, ConfigError> {
+        let mut wanted = vec![name.to_string()];
+        loop {
+            let names: Vec<&str> = wanted.iter().map(String::as_str).collect();
+            let loaded = Self::load_selected(env, &names)?;
+            let missing: Vec<String> = loaded
+                .set
+                .profiles
+                .values()
+                .filter_map(|s| s.get("source_profile"))
+                .filter(|p| !wanted.iter().any(|w| w == p))
+                .map(str::to_string)
+                .collect();
+            if missing.is_empty() {
+                return Ok(loaded);
+            }
+            wanted.extend(missing);
+        }
     }
 
     /// Resolves a profile, or says it is unknown and offers the closest names.
@@ -153,21 +270,5 @@ impl AwsConfig {
             },
             e => e,
         })
-    }
-}
-
-fn read_optional(path: &Path) -> Result<Option<SourceFile>, ConfigError> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(SourceFile {
-            path: Arc::from(path),
-            // The SDKs read these files as UTF-8; a stray invalid byte should not hide every profile.
-            contents: String::from_utf8(bytes)
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
-        })),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ConfigError::Read {
-            path: path.to_owned(),
-            source,
-        }),
     }
 }

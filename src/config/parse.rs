@@ -1,10 +1,953 @@
-use super::{ConfigError, ProfileSet, SourceFile};
+//! The shared-config parser, written by hand to the AWS SDKs' rules (the smithy-rs profile-parser
+//! suite in `tests/data/conformance/` is its specification).
+//!
+//! Why not an INI crate such as `rust-ini`: the AWS format only looks like INI. An indented line
+//! continues the value above it, and under an empty value (`s3 =`) the indented lines are
+//! sub-properties that must each be `name = value`; `#` and `;` start a comment anywhere in a
+//! section header but only after whitespace in a value; `[profile default]` beats `[default]`;
+//! the credentials file takes names without a prefix; and every error must name the file and line
+//! with the SDKs' wording. A generic INI reader can express none of this, so the parser is a small
+//! line-by-line state machine that borrows the text and allocates only what it keeps.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use memchr::{memchr, memchr2, memchr2_iter};
+
+use super::{ConfigError, Origin, ProfileSet, Property, Section, SourceFile};
+
+/// Which file a text comes from: their section headers follow different rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileKind {
+    Config,
+    Credentials,
+}
+
+/// What a section header names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Target<'a> {
+    /// `[profile NAME]` in the config file, `[NAME]` in the credentials file.
+    Profile(&'a str),
+    /// `[default]` in the config file: dropped when `[profile default]` exists.
+    BareDefault,
+    SsoSession(&'a str),
+    Services(&'a str),
+    Ignored(Ignored<'a>),
+}
+
+/// Why a section is skipped; the SDKs skip these with a warning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ignored<'a> {
+    InvalidName {
+        prefix: Option<&'a str>,
+        name: &'a str,
+    },
+    /// `[NAME]` in the config file (other than `[default]`).
+    NoPrefix(&'a str),
+    UnknownPrefix {
+        prefix: &'a str,
+        name: &'a str,
+    },
+    /// `[PREFIX NAME]` in the credentials file.
+    PrefixInCredentials {
+        prefix: &'a str,
+        name: &'a str,
+    },
+    /// A section the AWS CLI itself reads (`[plugins]`, `[preview]`): not ours, not a mistake.
+    CliSection,
+}
+
+impl Ignored<'_> {
+    fn warning(&self) -> Option<String> {
+        Some(match *self {
+            Ignored::InvalidName { prefix, name } => {
+                let header = match prefix {
+                    Some(p) => format!("[{p} {name}]"),
+                    None => format!("[{name}]"),
+                };
+                format!(
+                    "section {header} ignored: a name may only use letters, digits and _-/.%@:+"
+                )
+            }
+            Ignored::NoPrefix(name) => format!(
+                "section [{name}] ignored: in the config file a profile is written [profile {name}] \
+                 (only [default] goes without the prefix)"
+            ),
+            Ignored::UnknownPrefix { prefix, name } => format!(
+                "section [{prefix} {name}] ignored: `{prefix}` is not a known kind of section \
+                 (profile, sso-session, services)"
+            ),
+            Ignored::PrefixInCredentials { prefix, name } if prefix == PROFILE => format!(
+                "section [{prefix} {name}] ignored: in the credentials file a profile is written [{name}]"
+            ),
+            Ignored::PrefixInCredentials { prefix, name } => format!(
+                "section [{prefix} {name}] ignored: it belongs in the config file, not the credentials file"
+            ),
+            Ignored::CliSection => return None,
+        })
+    }
+}
+
+const PROFILE: &str = "profile";
+const DEFAULT: &str = "default";
+
+/// The SDKs count only space and tab as whitespace in these files.
+fn is_ws(b: u8) -> bool {
+    b == b' ' || b == b'\t'
+}
+
+fn trim_ws(s: &str) -> &str {
+    s.trim_matches([' ', '\t'])
+}
+
+fn is_blank(line: &str) -> bool {
+    line.bytes().all(is_ws)
+}
+
+/// `[A-Za-z0-9_\-/.%@:+]+`: the SDKs' rule for section names and keys.
+pub(crate) fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_-/.%@:+".contains(&b))
+}
+
+/// Trims a line and cuts off its comment. In a section header `#` and `;` start a comment
+/// anywhere; in a property they must follow whitespace, so `value;x` keeps its `;`.
+fn strip_comment(line: &str, anywhere: bool) -> &str {
+    let line = trim_ws(line);
+    let bytes = line.as_bytes();
+    let cut = if anywhere {
+        memchr2(b'#', b';', bytes)
+    } else {
+        memchr2_iter(b'#', b';', bytes).find(|&i| {
+            i.checked_sub(1)
+                .and_then(|j| bytes.get(j))
+                .is_some_and(|&b| is_ws(b))
+        })
+    };
+    match cut.and_then(|i| line.get(..i)) {
+        Some(kept) => trim_ws(kept),
+        None => line,
+    }
+}
+
+/// A line without its Windows `\r`.
+pub(crate) fn strip_cr(line: &str) -> &str {
+    line.strip_suffix('\r').unwrap_or(line)
+}
+
+/// Files saved by some Windows editors start with a byte-order mark; it is not part of the text.
+pub(crate) fn body(file: &SourceFile) -> &[u8] {
+    let bytes = file.bytes();
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+}
+
+/// The text between the brackets of a header line, or `None` when the line is no proper header.
+pub(crate) fn header_inner(line: &str) -> Option<&str> {
+    strip_comment(line, true)
+        .strip_prefix('[')
+        .and_then(|l| l.strip_suffix(']'))
+}
+
+/// Classifies the inside of `[...]`: `PREFIX NAME` splits at the first whitespace.
+pub(crate) fn classify(kind: FileKind, inner: &str) -> Target<'_> {
+    let inner = trim_ws(inner);
+    let (prefix, name) = match inner.find([' ', '\t']) {
+        Some(i) => (
+            inner.get(..i).unwrap_or(inner),
+            trim_ws(inner.get(i..).unwrap_or("")),
+        ),
+        None => {
+            return match kind {
+                FileKind::Config if inner == DEFAULT => Target::BareDefault,
+                FileKind::Config if inner == "plugins" || inner == "preview" => {
+                    Target::Ignored(Ignored::CliSection)
+                }
+                FileKind::Config => Target::Ignored(Ignored::NoPrefix(inner)),
+                FileKind::Credentials if is_identifier(inner) => Target::Profile(inner),
+                FileKind::Credentials => Target::Ignored(Ignored::InvalidName {
+                    prefix: None,
+                    name: inner,
+                }),
+            };
+        }
+    };
+    if kind == FileKind::Credentials {
+        return Target::Ignored(Ignored::PrefixInCredentials { prefix, name });
+    }
+    if !is_identifier(name) {
+        return Target::Ignored(Ignored::InvalidName {
+            prefix: Some(prefix),
+            name,
+        });
+    }
+    match prefix {
+        PROFILE => Target::Profile(name),
+        "sso-session" => Target::SsoSession(name),
+        "services" => Target::Services(name),
+        _ => Target::Ignored(Ignored::UnknownPrefix { prefix, name }),
+    }
+}
+
+/// Which map of the `ProfileSet` the open section goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Profile,
+    BareDefault,
+    SsoSession,
+    Services,
+    Discard,
+}
+
+/// The section being read: its properties are collected here and merged when it ends, so a
+/// section costs one map lookup, not one per line.
+struct Open {
+    slot: Slot,
+    section: Section,
+}
+
+/// The last property read: indented lines below it still extend it.
+struct Pending {
+    key: String,
+    property: Property,
+    /// Defined with an empty value, so indented lines are `name = value` sub-properties.
+    nested: bool,
+}
+
+/// Reads one file into a `ProfileSet`, line by line.
+pub(crate) struct FileParser<'s> {
+    kind: FileKind,
+    path: &'s Arc<Path>,
+    set: &'s mut ProfileSet,
+    open: Option<Open>,
+    pending: Option<Pending>,
+    bare_default: Option<Section>,
+    saw_profile_default: bool,
+}
+
+impl<'s> FileParser<'s> {
+    pub(crate) fn new(kind: FileKind, path: &'s Arc<Path>, set: &'s mut ProfileSet) -> Self {
+        Self {
+            kind,
+            path,
+            set,
+            open: None,
+            pending: None,
+            bare_default: None,
+            saw_profile_default: false,
+        }
+    }
+
+    /// Reads `text`, whose first line is line `first_line` of the file. `text` must start at the
+    /// beginning of a line.
+    pub(crate) fn feed(&mut self, text: &str, first_line: usize) -> Result<(), ConfigError> {
+        for (i, line) in text.split('\n').enumerate() {
+            self.line(strip_cr(line), first_line + i)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the file: merges what is still open and applies the `[default]` rule.
+    pub(crate) fn finish(mut self) {
+        self.close_section();
+        if let Some(default) = self.bare_default.take() {
+            if self.saw_profile_default {
+                self.set.warnings.push(format!(
+                    "{}: section [default] ignored: [profile default] in the same file takes priority",
+                    default.origin
+                ));
+            } else {
+                merge(&mut self.set.profiles, default);
+            }
+        }
+    }
+
+    fn origin(&self, line: usize) -> Origin {
+        Origin {
+            file: Arc::clone(self.path),
+            line,
+        }
+    }
+
+    fn error(&self, line: usize, message: impl Into<String>) -> ConfigError {
+        ConfigError::Syntax {
+            origin: self.origin(line),
+            message: message.into(),
+        }
+    }
+
+    fn line(&mut self, line: &str, n: usize) -> Result<(), ConfigError> {
+        match line.as_bytes().first() {
+            None | Some(b'#' | b';') => Ok(()),
+            Some(b'[') => self.header(line, n),
+            Some(&b) if is_ws(b) => {
+                if is_blank(line) {
+                    Ok(())
+                } else {
+                    self.continuation(line, n)
+                }
+            }
+            Some(_) => self.property(line, n),
+        }
+    }
+
+    fn header(&mut self, line: &str, n: usize) -> Result<(), ConfigError> {
+        let inner = header_inner(line).ok_or_else(|| {
+            self.error(
+                n,
+                "Profile definition must end with ']': close the section header, as in \
+                 [profile NAME], and keep comments after the ']'",
+            )
+        })?;
+        self.close_section();
+        let (slot, name) = match classify(self.kind, inner) {
+            Target::Profile(name) => {
+                if self.kind == FileKind::Config && name == DEFAULT {
+                    self.saw_profile_default = true;
+                }
+                (Slot::Profile, name)
+            }
+            Target::BareDefault => (Slot::BareDefault, DEFAULT),
+            Target::SsoSession(name) => (Slot::SsoSession, name),
+            Target::Services(name) => (Slot::Services, name),
+            Target::Ignored(why) => {
+                if let Some(w) = why.warning() {
+                    let w = format!("{}: {w}", self.origin(n));
+                    self.set.warnings.push(w);
+                }
+                (Slot::Discard, "")
+            }
+        };
+        self.open = Some(Open {
+            slot,
+            section: Section {
+                name: name.to_owned(),
+                properties: BTreeMap::new(),
+                origin: self.origin(n),
+            },
+        });
+        Ok(())
+    }
+
+    fn no_section(&self, n: usize) -> ConfigError {
+        let example = match self.kind {
+            FileKind::Config => "[profile NAME] or [default]",
+            FileKind::Credentials => "[NAME]",
+        };
+        self.error(
+            n,
+            format!(
+                "Expected a profile definition before this line: start the section with a header \
+                 such as {example}"
+            ),
+        )
+    }
+
+    fn property(&mut self, line: &str, n: usize) -> Result<(), ConfigError> {
+        if self.open.is_none() {
+            return Err(self.no_section(n));
+        }
+        let (key, value) = split_property(line).map_err(|e| self.error(n, e.message(None)))?;
+        self.flush_property();
+        let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            key.to_ascii_lowercase()
+        } else {
+            key.to_owned()
+        };
+        self.pending = Some(Pending {
+            key,
+            nested: value.is_empty(),
+            property: Property {
+                value: value.to_owned(),
+                sub_properties: BTreeMap::new(),
+                origin: self.origin(n),
+            },
+        });
+        Ok(())
+    }
+
+    fn continuation(&mut self, line: &str, n: usize) -> Result<(), ConfigError> {
+        if self.open.is_none() {
+            return Err(self.no_section(n));
+        }
+        let Some(pending) = self.pending.as_ref() else {
+            return Err(self.error(
+                n,
+                "Expected a property definition, found continuation: an indented line continues \
+                 the property above it; remove the indentation or put a `name = value` line first",
+            ));
+        };
+        let sub = if pending.nested {
+            let (k, v) =
+                split_property(line).map_err(|e| self.error(n, e.message(Some(&pending.key))))?;
+            Some((k, v))
+        } else {
+            None
+        };
+        let warning = match sub {
+            Some((k, _)) if !is_identifier(k) => Some(format!(
+                "{}: sub-property `{k}` of `{}` ignored: a name may only use letters, digits and _-/.%@:+",
+                self.origin(n),
+                pending.key
+            )),
+            _ => None,
+        };
+        let discard = self.open.as_ref().is_none_or(|o| o.slot == Slot::Discard);
+        if let Some(w) = warning.filter(|_| !discard) {
+            self.set.warnings.push(w);
+        }
+        if let Some(pending) = self.pending.as_mut() {
+            let value = &mut pending.property.value;
+            value.push('\n');
+            value.push_str(trim_ws(line));
+            if let Some((k, v)) = sub.filter(|(k, _)| is_identifier(k)) {
+                pending
+                    .property
+                    .sub_properties
+                    .insert(k.to_ascii_lowercase(), v.to_owned());
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores the pending property in the open section (a later one with the same key wins).
+    fn flush_property(&mut self) {
+        let (Some(p), Some(open)) = (self.pending.take(), self.open.as_mut()) else {
+            return;
+        };
+        if open.slot == Slot::Discard {
+            return;
+        }
+        if is_identifier(&p.key) {
+            open.section.properties.insert(p.key, p.property);
+        } else {
+            self.set.warnings.push(format!(
+                "{}: key `{}` in {} `{}` ignored: a key may only use letters, digits and _-/.%@:+",
+                p.property.origin,
+                p.key,
+                label(open.slot),
+                open.section.name
+            ));
+        }
+    }
+
+    fn close_section(&mut self) {
+        self.flush_property();
+        let Some(open) = self.open.take() else {
+            return;
+        };
+        let map = match open.slot {
+            Slot::Profile => &mut self.set.profiles,
+            Slot::SsoSession => &mut self.set.sso_sessions,
+            Slot::Services => &mut self.set.services,
+            Slot::BareDefault => {
+                match &mut self.bare_default {
+                    Some(d) => d.properties.extend(open.section.properties),
+                    None => self.bare_default = Some(open.section),
+                }
+                return;
+            }
+            Slot::Discard => return,
+        };
+        merge(map, open.section);
+    }
+}
+
+fn label(slot: Slot) -> &'static str {
+    match slot {
+        Slot::Profile | Slot::BareDefault | Slot::Discard => "profile",
+        Slot::SsoSession => "sso-session",
+        Slot::Services => "services",
+    }
+}
+
+/// Merges a section into an earlier one of the same name: its values win, the first header stays
+/// the section's origin.
+fn merge(map: &mut BTreeMap<String, Section>, section: Section) {
+    match map.get_mut(&section.name) {
+        Some(existing) => existing.properties.extend(section.properties),
+        None => {
+            map.insert(section.name.clone(), section);
+        }
+    }
+}
+
+/// What is wrong with a `name = value` line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PropertyError {
+    NoEquals,
+    NoName,
+}
+
+impl PropertyError {
+    /// The SDKs' wording, then what to do; `parent` is set for a sub-property.
+    fn message(self, parent: Option<&str>) -> String {
+        match (self, parent) {
+            (PropertyError::NoEquals, None) => "Expected an '=' sign defining a property: write \
+                 `name = value`, or start the line with # to make it a comment"
+                .to_owned(),
+            (PropertyError::NoName, None) => {
+                "Property did not have a name: write `name = value`".to_owned()
+            }
+            (PropertyError::NoEquals, Some(parent)) => format!(
+                "Expected an '=' sign defining a sub-property: the indented lines under `{parent} =` \
+                 must each be `name = value`"
+            ),
+            (PropertyError::NoName, Some(parent)) => {
+                format!("Sub-property did not have a name: write `name = value` under `{parent} =`")
+            }
+        }
+    }
+}
+
+/// Splits `name = value # comment` into a trimmed name and value.
+fn split_property(line: &str) -> Result<(&str, &str), PropertyError> {
+    let line = strip_comment(line, false);
+    let eq = memchr(b'=', line.as_bytes()).ok_or(PropertyError::NoEquals)?;
+    let (key, value) = (
+        trim_ws(line.get(..eq).unwrap_or("")),
+        trim_ws(line.get(eq + 1..).unwrap_or("")),
+    );
+    if key.is_empty() {
+        return Err(PropertyError::NoName);
+    }
+    Ok((key, value))
+}
 
 impl ProfileSet {
+    /// Parses and merges the config and credentials files (`None` for a missing file) by the AWS
+    /// SDKs' rules. Credentials-file values override config-file values.
     pub fn parse(
-        _config: Option<&SourceFile>,
-        _credentials: Option<&SourceFile>,
+        config: Option<&SourceFile>,
+        credentials: Option<&SourceFile>,
     ) -> Result<Self, ConfigError> {
-        Ok(ProfileSet::default())
+        let mut set = ProfileSet::default();
+        for (kind, file) in [
+            (FileKind::Config, config),
+            (FileKind::Credentials, credentials),
+        ] {
+            let Some(file) = file else { continue };
+            let mut parser = FileParser::new(kind, &file.path, &mut set);
+            parser.feed(&String::from_utf8_lossy(body(file)), 1)?;
+            parser.finish();
+        }
+        Ok(set)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn config(text: &str) -> SourceFile {
+        SourceFile::new("/h/.aws/config", text)
+    }
+
+    fn credentials(text: &str) -> SourceFile {
+        SourceFile::new("/h/.aws/credentials", text)
+    }
+
+    fn parse(cfg: &str) -> ProfileSet {
+        ProfileSet::parse(Some(&config(cfg)), None).unwrap()
+    }
+
+    fn syntax_error(cfg: &str) -> (usize, String) {
+        match ProfileSet::parse(Some(&config(cfg)), None) {
+            Err(ConfigError::Syntax { origin, message }) => {
+                assert_eq!(&*origin.file, Path::new("/h/.aws/config"));
+                (origin.line, message)
+            }
+            other => panic!("expected a syntax error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn values_remember_the_file_and_line_that_set_them() {
+        let cfg =
+            config("# top\n[profile a]\nregion = eu-west-1\n\n[profile a]\nregion = us-east-1\n");
+        let creds = credentials("[a]\naws_access_key_id = AKIA\n");
+        let set = ProfileSet::parse(Some(&cfg), Some(&creds)).unwrap();
+        let a = &set.profiles["a"];
+        assert_eq!(a.origin.line, 2, "a section's origin is its first header");
+        assert_eq!(a.property("region").unwrap().origin.line, 6);
+        let key = a.property("aws_access_key_id").unwrap();
+        assert_eq!(key.origin.to_string(), "/h/.aws/credentials:2");
+    }
+
+    #[test]
+    fn credentials_values_override_config_values() {
+        let cfg = config("[profile a]\nregion = eu-west-1\noutput = json\n");
+        let creds = credentials("[a]\nregion = us-east-1\n");
+        let set = ProfileSet::parse(Some(&cfg), Some(&creds)).unwrap();
+        assert_eq!(set.profiles["a"].get("region"), Some("us-east-1"));
+        assert_eq!(set.profiles["a"].get("output"), Some("json"));
+    }
+
+    #[test]
+    fn keys_are_lower_case_and_looked_up_case_insensitively() {
+        let set = parse("[profile a]\nSSO_Region = eu-west-1\n");
+        assert!(set.profiles["a"].properties.contains_key("sso_region"));
+        assert_eq!(set.profiles["a"].get("SSO_REGION"), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn windows_line_endings_leave_no_carriage_return() {
+        let set = parse("[profile a]\r\nregion = eu-west-1\r\nx = 1 # c\r\ny = 2\r");
+        let a = &set.profiles["a"];
+        assert_eq!(a.get("region"), Some("eu-west-1"));
+        assert_eq!(a.get("x"), Some("1"));
+        assert_eq!(a.get("y"), Some("2"));
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_not_part_of_the_first_header() {
+        let set = parse("\u{feff}[profile a]\nregion = eu-west-1\n");
+        assert_eq!(set.profiles["a"].get("region"), Some("eu-west-1"));
+    }
+
+    #[test]
+    fn invalid_utf8_is_replaced_not_fatal() {
+        let file = SourceFile::new("/h/.aws/config", "");
+        let bytes = b"[profile a]\nname = caf\xe9\n[profile b]\n";
+        let mut set = ProfileSet::default();
+        let mut parser = FileParser::new(FileKind::Config, &file.path, &mut set);
+        parser.feed(&String::from_utf8_lossy(bytes), 1).unwrap();
+        parser.finish();
+        assert_eq!(set.profiles["a"].get("name"), Some("caf\u{fffd}"));
+        assert!(set.profiles.contains_key("b"));
+    }
+
+    #[test]
+    fn sub_properties_are_parsed_with_comments_stripped() {
+        let set = parse(
+            "[services local]\ns3 =\n  endpoint_url = http://localhost:9000 # minio\n  \
+             Region = eu-west-1\n[profile a]\nservices = local\n",
+        );
+        let s3 = set.services["local"].property("s3").unwrap();
+        assert_eq!(
+            s3.value,
+            "\nendpoint_url = http://localhost:9000 # minio\nRegion = eu-west-1"
+        );
+        assert_eq!(
+            s3.sub_properties.get("endpoint_url").map(String::as_str),
+            Some("http://localhost:9000")
+        );
+        assert_eq!(
+            s3.sub_properties.get("region").map(String::as_str),
+            Some("eu-west-1")
+        );
+        assert_eq!(set.profiles["a"].get("services"), Some("local"));
+    }
+
+    #[test]
+    fn sso_sessions_are_their_own_namespace() {
+        let set = parse(
+            "[sso-session corp]\nsso_start_url = https://x.awsapps.com/start\n\
+             [profile corp]\nsso_session = corp\n",
+        );
+        assert_eq!(
+            set.sso_sessions["corp"].get("sso_start_url"),
+            Some("https://x.awsapps.com/start")
+        );
+        assert_eq!(set.profiles["corp"].get("sso_session"), Some("corp"));
+    }
+
+    #[test]
+    fn skipped_sections_and_keys_are_warned_about_with_file_and_line() {
+        let cfg = config(
+            "[profile ok]\nin valid = 1\n[prod]\nx = 1\n[profile bad name]\n[sso-sesion s]\n\
+             [default]\nregion = a\n[profile default]\n[plugins]\nx = y\n",
+        );
+        let creds = credentials("[profile c]\n[sso-session s]\n");
+        let set = ProfileSet::parse(Some(&cfg), Some(&creds)).unwrap();
+        let w = set.warnings.join("\n");
+        for expected in [
+            "/h/.aws/config:2: key `in valid` in profile `ok` ignored",
+            "/h/.aws/config:3: section [prod] ignored: in the config file a profile is written [profile prod]",
+            "/h/.aws/config:5: section [profile bad name] ignored",
+            "/h/.aws/config:6: section [sso-sesion s] ignored",
+            "/h/.aws/config:7: section [default] ignored: [profile default]",
+            "/h/.aws/credentials:1: section [profile c] ignored: in the credentials file a profile is written [c]",
+            "/h/.aws/credentials:2: section [sso-session s] ignored: it belongs in the config file",
+        ] {
+            assert!(w.contains(expected), "missing {expected:?} in\n{w}");
+        }
+        assert_eq!(set.warnings.len(), 7, "[plugins] is the AWS CLI's: {w}");
+        assert_eq!(set.profiles["default"].get("region"), None);
+    }
+
+    #[test]
+    fn a_bare_default_is_used_when_there_is_no_prefixed_one() {
+        let set = parse("[default]\nregion = a\n[default]\noutput = json\n");
+        assert_eq!(set.profiles["default"].get("region"), Some("a"));
+        assert_eq!(set.profiles["default"].get("output"), Some("json"));
+        assert!(set.warnings.is_empty());
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line_and_say_what_to_do() {
+        let cases = [
+            (
+                "\n[profile a\n",
+                2,
+                "Profile definition must end with ']'",
+                "close",
+            ),
+            (
+                "# c\nregion = a\n",
+                2,
+                "Expected a profile definition",
+                "[profile NAME]",
+            ),
+            (
+                "[profile a]\n\nregion\n",
+                3,
+                "Expected an '=' sign defining a property",
+                "name = value",
+            ),
+            (
+                "[profile a]\n= x\n",
+                2,
+                "Property did not have a name",
+                "name = value",
+            ),
+            (
+                "[profile a]\n  x\n",
+                2,
+                "Expected a property definition, found continuation",
+                "indent",
+            ),
+            (
+                "[profile a]\ns3 =\n  x = 1\n  y\n",
+                4,
+                "Expected an '=' sign defining a sub-property",
+                "`s3 =`",
+            ),
+            (
+                "[profile a]\ns3 =\n  = 1\n",
+                3,
+                "Sub-property did not have a name",
+                "`s3 =`",
+            ),
+        ];
+        for (text, line, sdk, advice) in cases {
+            let (got_line, message) = syntax_error(text);
+            assert_eq!(got_line, line, "{text:?}: {message}");
+            assert!(message.contains(sdk), "{text:?}: {message}");
+            assert!(message.contains(advice), "{text:?}: {message}");
+        }
+        let creds = credentials("x = 1\n");
+        let err = ProfileSet::parse(None, Some(&creds))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("/h/.aws/credentials:1: Expected a profile definition"),
+            "{err}"
+        );
+        assert!(err.contains("[NAME]"), "{err}");
+    }
+
+    #[test]
+    fn parse_selected_keeps_only_the_named_profiles_and_every_session() {
+        let mut text = String::from("# generated\n");
+        for i in 0..200 {
+            text.push_str(&format!(
+                "[profile p{i}]\nsso_session = s{}\nsso_account_id = {i:012}\n\n",
+                i % 3
+            ));
+            if i % 50 == 0 {
+                text.push_str(&format!(
+                    "[sso-session s{}]\nsso_region = eu-west-1\n",
+                    i / 50
+                ));
+            }
+        }
+        text.push_str("[default]\nregion = us-east-1\n");
+        let cfg = config(&text);
+        let creds = credentials("[p7]\naws_access_key_id = A\n[p8]\nx = 1\n");
+        let full = ProfileSet::parse(Some(&cfg), Some(&creds)).unwrap();
+        let part = ProfileSet::parse_selected(Some(&cfg), Some(&creds), &["p7", "p150", "default"])
+            .unwrap();
+        assert_eq!(
+            part.profiles.keys().collect::<Vec<_>>(),
+            ["default", "p150", "p7"]
+        );
+        for name in ["p7", "p150", "default"] {
+            assert_eq!(part.profiles[name], full.profiles[name]);
+        }
+        assert_eq!(part.sso_sessions, full.sso_sessions);
+        assert_eq!(
+            part.profiles["p150"].origin.line,
+            full.profiles["p150"].origin.line
+        );
+    }
+
+    #[test]
+    fn parse_selected_reports_errors_in_kept_sections_only() {
+        let cfg = config("[profile a]\nbroken\n[profile b]\nregion = x\n");
+        assert!(ProfileSet::parse_selected(Some(&cfg), None, &["b"]).is_ok());
+        let err = ProfileSet::parse_selected(Some(&cfg), None, &["a"]).unwrap_err();
+        assert!(err.to_string().starts_with("/h/.aws/config:2: "), "{err}");
+    }
+
+    #[test]
+    fn a_mapped_file_parses_like_a_read_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        let mut text = String::new();
+        for i in 0..2000 {
+            text.push_str(&format!("[profile p{i}]\nregion = eu-west-{i}\n"));
+        }
+        assert!(text.len() as u64 >= super::super::MAP_THRESHOLD);
+        std::fs::write(&path, &text).unwrap();
+        let mapped = SourceFile::map(&path).unwrap().unwrap();
+        let read = SourceFile::read(&path).unwrap().unwrap();
+        assert_eq!(mapped.bytes(), read.bytes());
+        let part = ProfileSet::parse_selected(Some(&mapped), None, &["p1999"]).unwrap();
+        assert_eq!(part.profiles["p1999"].get("region"), Some("eu-west-1999"));
+        assert_eq!(part.profiles["p1999"].origin.line, 3999);
+        let missing = PathBuf::from(dir.path().join("none"));
+        assert!(SourceFile::map(&missing).unwrap().is_none());
+        assert!(SourceFile::read(&missing).unwrap().is_none());
+    }
+
+    /// Mostly true: a line is broken (no `]`, no `=`) one time in forty.
+    fn intact() -> impl Strategy<Value = bool> {
+        prop::bool::weighted(39.0 / 40.0)
+    }
+
+    /// A block of a near-valid file (a header, a property with its indented lines, a comment or a
+    /// stray indented line), as lines; some are broken.
+    fn block() -> impl Strategy<Value = Vec<String>> {
+        let ws = prop::sample::select(vec!["", " ", "\t", " \t "]);
+        let name = prop::sample::select(vec![
+            "a", "B", "default", "in valid", "", "x.y@z", "é", "a]b", "s3",
+        ]);
+        let key = prop::sample::select(vec!["a", "Region", "in valid", "x.y@z", "s3", "é"]);
+        let prefix = prop::sample::select(vec![
+            "profile ",
+            "profile\t",
+            "sso-session ",
+            "services ",
+            "",
+            "other ",
+            "profile",
+        ]);
+        let comment = prop::sample::select(vec!["", " # c", "; c", "#", " ;x=y"]);
+        let value = prop::sample::select(vec!["", "v", "a=b", "x # c", "y;z", "[v]", "\u{1f600}"]);
+        let indented = (
+            prop::sample::select(vec![" ", "\t", "  "]),
+            key.clone(),
+            intact(),
+            value.clone(),
+        )
+            .prop_map(|(w, k, eq, v)| format!("{w}{k}{}{v}", if eq { " = " } else { "" }))
+            .boxed();
+        let header = (
+            ws.clone(),
+            prefix,
+            name,
+            ws.clone(),
+            intact(),
+            comment.clone(),
+        )
+            .prop_map(|(w, p, n, w2, close, c)| {
+                vec![format!("[{w}{p}{n}{w2}{}{c}", if close { "]" } else { "" })]
+            });
+        let property = (
+            (key, ws.clone(), intact(), ws, value, comment),
+            prop::collection::vec(indented.clone(), 0..3),
+        )
+            .prop_map(|((k, w, eq, w2, v, c), more)| {
+                let mut lines = vec![format!("{k}{w}{}{w2}{v}{c}", if eq { "=" } else { "" })];
+                lines.extend(more);
+                lines
+            });
+        prop_oneof![
+            4 => header,
+            10 => property,
+            1 => indented.prop_map(|l| vec![l]),
+            4 => prop::sample::select(vec!["# c", ";", "", " \t"]).prop_map(|l| vec![l.to_owned()]),
+        ]
+    }
+
+    /// A file that opens with a header, so most files get past the first line.
+    fn near_valid() -> impl Strategy<Value = String> {
+        let first = prop::sample::select(vec!["[profile a]", "[default]", "[B]", "[services s3]"]);
+        (first, prop::collection::vec(block(), 0..16), any::<bool>()).prop_map(
+            |(first, blocks, crlf)| {
+                let eol = if crlf { "\r\n" } else { "\n" };
+                format!("{first}{eol}{}", blocks.concat().join(eol))
+            },
+        )
+    }
+
+    /// Random bytes, weighted towards the ones the grammar cares about.
+    fn noise() -> impl Strategy<Value = String> {
+        let byte = prop_oneof![
+            prop::sample::select(b"[]=#; \t\r\n\nap".to_vec()),
+            any::<u8>(),
+        ];
+        prop::collection::vec(byte, 0..400).prop_map(|b| String::from_utf8_lossy(&b).into_owned())
+    }
+
+    const NAMES: [&str; 6] = ["a", "B", "default", "x.y@z", "s3", "in valid"];
+
+    /// No panic; an error names a line of the file it is in; `parse_selected` agrees with `parse`.
+    fn check(cfg_text: &str, creds_text: &str) -> Result<(), TestCaseError> {
+        let (cfg, creds) = (config(cfg_text), credentials(creds_text));
+        let full = ProfileSet::parse(Some(&cfg), Some(&creds));
+        match &full {
+            Err(e @ ConfigError::Syntax { origin, .. }) => {
+                let text = if *origin.file == *cfg.path {
+                    cfg_text
+                } else {
+                    creds_text
+                };
+                let lines = text.split('\n').count();
+                prop_assert!((1..=lines).contains(&origin.line), "{e} ({lines} lines)");
+                let needle = format!(":{}:", origin.line);
+                prop_assert!(e.to_string().contains(&needle), "{} lacks {}", e, needle);
+            }
+            Err(e) => prop_assert!(false, "not a syntax error: {e}"),
+            Ok(_) => {}
+        }
+        for n in 0..NAMES.len() {
+            let selection = &NAMES[n..];
+            let part = ProfileSet::parse_selected(Some(&cfg), Some(&creds), selection);
+            match (&full, part) {
+                (Ok(full), Ok(part)) => {
+                    let want: BTreeMap<_, _> = full
+                        .profiles
+                        .iter()
+                        .filter(|(k, _)| selection.contains(&k.as_str()))
+                        .map(|(k, v)| (k.clone(), v.clone()))
+                        .collect();
+                    prop_assert_eq!(&part.profiles, &want);
+                    prop_assert_eq!(&part.sso_sessions, &full.sso_sessions);
+                    prop_assert_eq!(&part.services, &full.services);
+                }
+                (Ok(_), Err(e)) => prop_assert!(false, "only parse_selected failed: {e}"),
+                (Err(_), _) => {}
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn random_bytes_never_panic(cfg in noise(), creds in noise()) {
+            check(&cfg, &creds)?;
+        }
+
+        #[test]
+        fn near_valid_files_parse_or_fail_with_a_line(cfg in near_valid(), creds in near_valid()) {
+            check(&cfg, &creds)?;
+        }
     }
 }

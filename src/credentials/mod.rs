@@ -211,7 +211,7 @@ async fn sso_credentials(
     Ok(creds)
 }
 
-fn environment_credentials(env: &Env) -> Option<Credentials> {
+pub fn environment_credentials(env: &Env) -> Option<Credentials> {
     Some(Credentials {
         access_key_id: env.var("AWS_ACCESS_KEY_ID")?,
         secret_access_key: env.var("AWS_SECRET_ACCESS_KEY")?,

@@ -1,6 +1,8 @@
 //! The IAM Identity Center client: the token cache shared with the AWS CLI v2, the login flows,
 //! silent refresh, logout and role credentials.
 
+pub mod accounts;
+
 use crate::error::exit;
 
 #[derive(Debug, thiserror::Error)]
@@ -59,4 +61,17 @@ pub async fn role_credentials(
     Err(SsoError::LoginRequired {
         command: String::new(),
     })
+}
+
+/// Placeholder until the sso branch lands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenStatus {
+    Valid { expires_at: jiff::Timestamp },
+    Refreshable { expires_at: jiff::Timestamp },
+    Expired { expires_at: jiff::Timestamp },
+    Missing,
+}
+
+pub fn token_status(_env: &Env, _session: &SsoSession, _now: jiff::Timestamp) -> TokenStatus {
+    TokenStatus::Missing
 }

@@ -1,0 +1,43 @@
+//! `ssoenv env`: a script that the shell evaluates to switch profile (profile mode), export the
+//! profile's credentials (credentials mode) or clear both.
+
+use std::io::Write;
+
+use crate::cli::EnvArgs;
+use crate::credentials::contract::{self, Change};
+use crate::env::Env;
+use crate::error::Error;
+use crate::shell::{self, EnvChange, ShellKind};
+
+pub fn run(args: EnvArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> {
+    // Told apart before any work, so a wrong shell fails fast and prints nothing.
+    let kind = match args.shell {
+        Some(kind) => kind,
+        None => ShellKind::from_env(env)?,
+    };
+    let changes = if args.unset {
+        contract::clear()
+    } else {
+        let selected = super::Selected::load(env, args.profile.name())?;
+        let name = &selected.profile.name;
+        let region = selected.profile.region.as_deref();
+        if args.credentials {
+            let creds = selected.credentials(env, args.login)?;
+            contract::credentials_mode(name, &creds, region)
+        } else {
+            if args.login {
+                selected.ensure_logged_in(env)?;
+            }
+            contract::profile_mode(name, region)
+        }
+    };
+    let changes: Vec<EnvChange> = changes
+        .into_iter()
+        .map(|c| match c {
+            Change::Set(name, value) => EnvChange::Set(name.to_string(), value),
+            Change::Unset(name) => EnvChange::Unset(name.to_string()),
+        })
+        .collect();
+    out.write_all(shell::render(kind, &changes)?.as_bytes())?;
+    Ok(())
+}

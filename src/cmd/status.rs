@@ -1,0 +1,117 @@
+//! The active profile as local state sees it — environment, config, token cache, role-credential
+//! cache — shared by `whoami` and `prompt`. Never the network.
+
+use jiff::Timestamp;
+
+use super::prompt::{Expiry, Segment, expiry_at};
+use crate::config::profile::{self, ChainBase};
+use crate::config::{AwsConfig, ProfileSet, SsoSession};
+use crate::credentials::{self, parse_timestamp};
+use crate::env::Env;
+use crate::sso::{self, TokenStatus, accounts};
+
+/// The profile this shell is using: `SSOENV_PROFILE` (credentials mode), then `AWS_PROFILE`, then
+/// `AWS_DEFAULT_PROFILE`.
+pub fn active_profile(env: &Env) -> Option<(String, bool)> {
+    if let Some(p) = env.var("SSOENV_PROFILE") {
+        return Some((p, true));
+    }
+    env.var("AWS_PROFILE")
+        .or_else(|| env.var("AWS_DEFAULT_PROFILE"))
+        .map(|p| (p, false))
+}
+
+/// Everything local state says about one profile.
+#[derive(Debug)]
+pub struct Status {
+    pub profile: String,
+    pub credentials_mode: bool,
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
+    pub role: Option<String>,
+    pub region: Option<String>,
+    /// When the credentials in use expire: the environment's in credentials mode, else the
+    /// role-credential cache's.
+    pub credentials_expire: Option<Timestamp>,
+    pub session: Option<SsoSession>,
+    pub token: Option<TokenStatus>,
+}
+
+impl Status {
+    /// Reads the status of `name`. `credentials_mode` says whether the environment holds its keys.
+    pub fn read(
+        env: &Env,
+        set: &ProfileSet,
+        name: &str,
+        credentials_mode: bool,
+        now: Timestamp,
+    ) -> Option<Self> {
+        let profile = profile::resolve(set, name).ok()?;
+        let chain = profile::chain(set, name).ok();
+        let session = match (&profile.kind, chain.as_ref().map(|c| &c.base)) {
+            (crate::config::ProfileKind::SsoToken { session }, _) => Some(session.clone()),
+            (_, Some(ChainBase::Sso { session, .. })) => Some(session.clone()),
+            _ => None,
+        };
+        let env_account = credentials_mode
+            .then(|| env.var("AWS_ACCOUNT_ID"))
+            .flatten();
+        let account_id = env_account.or_else(|| profile.account_id().map(str::to_string));
+        let credentials_expire = if credentials_mode {
+            env.var("AWS_CREDENTIAL_EXPIRATION")
+                .and_then(|t| parse_timestamp(&t))
+        } else {
+            chain
+                .as_ref()
+                .and_then(|c| credentials::cached(env, set, c, now))
+                .and_then(|c| c.expiration)
+        };
+        Some(Self {
+            profile: name.to_string(),
+            credentials_mode,
+            account_name: account_id.as_deref().and_then(|a| accounts::name(env, a)),
+            account_id,
+            role: profile.role_name().map(str::to_string),
+            region: env
+                .var("AWS_REGION")
+                .or_else(|| env.var("AWS_DEFAULT_REGION"))
+                .or_else(|| profile.region.clone()),
+            credentials_expire,
+            token: session.as_ref().map(|s| sso::token_status(env, s, now)),
+            session,
+        })
+    }
+
+    /// What the prompt shows as time left: the credentials in credentials mode, else the session.
+    pub fn expiry(&self, now: Timestamp) -> Expiry {
+        if self.credentials_mode {
+            if let Some(at) = self.credentials_expire {
+                return expiry_at(at, now);
+            }
+        }
+        match &self.token {
+            Some(TokenStatus::Valid { expires_at }) => expiry_at(*expires_at, now),
+            Some(TokenStatus::Refreshable { .. }) => Expiry::Refreshable,
+            Some(TokenStatus::Expired { .. }) => Expiry::Expired,
+            Some(TokenStatus::Missing) => Expiry::LoggedOut,
+            None => self
+                .credentials_expire
+                .map_or(Expiry::Unknown, |at| expiry_at(at, now)),
+        }
+    }
+}
+
+/// The prompt segment for the active profile; `None` when no profile is active or anything fails.
+pub fn segment(env: &Env, now: Timestamp) -> Option<Segment> {
+    let (name, credentials_mode) = active_profile(env)?;
+    let config = AwsConfig::load_for(env, &name).ok()?;
+    let status = Status::read(env, &config.set, &name, credentials_mode, now)?;
+    Some(Segment {
+        expiry: status.expiry(now),
+        profile: status.profile,
+        account_id: status.account_id,
+        account_name: status.account_name,
+        role: status.role,
+        region: status.region,
+    })
+}

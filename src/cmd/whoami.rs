@@ -1,0 +1,152 @@
+//! `ssoenv whoami`: the active (or named) profile, its account, role and region, and how long its
+//! credentials and SSO session last — from local state; `--verify` asks STS.
+
+use std::io::Write;
+
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use super::Selected;
+use super::prompt::human;
+use super::status::{Status, active_profile};
+use crate::cli::WhoamiArgs;
+use crate::credentials::sts;
+use crate::env::Env;
+use crate::error::{Error, exit};
+use crate::sso::TokenStatus;
+
+pub fn run(args: WhoamiArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> {
+    let now = Timestamp::now();
+    let active = active_profile(env);
+    let (name, credentials_mode) = match (args.profile.name(), &active) {
+        (Some(named), Some((p, mode))) => (named.to_string(), *mode && named == p),
+        (Some(named), None) => (named.to_string(), false),
+        (None, Some((p, mode))) => (p.clone(), *mode),
+        (None, None) => ("default".to_string(), false),
+    };
+    // Resolve first so a broken or unknown profile gets its own clear error.
+    let config = super::Selected::load(env, Some(&name))?.config;
+    let status = Status::read(env, &config.set, &name, credentials_mode, now)
+        .ok_or_else(|| Error::message(exit::CONFIG, format!("cannot read profile `{name}`")))?;
+    let arn = if args.verify {
+        Some(verify(env, &name, credentials_mode)?)
+    } else {
+        None
+    };
+    if args.json {
+        let mut value = to_json(&status, now);
+        if let Some(arn) = arn {
+            value["arn"] = json!(arn);
+        }
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string_pretty(&value).map_err(std::io::Error::other)?
+        )?;
+        return Ok(());
+    }
+    let mut lines: Vec<(&str, String)> = vec![(
+        "profile",
+        format!(
+            "{}{}",
+            status.profile,
+            if status.credentials_mode {
+                " (credentials in the environment)"
+            } else {
+                ""
+            }
+        ),
+    )];
+    if let Some(account) = &status.account_id {
+        let named = status
+            .account_name
+            .as_ref()
+            .map_or(String::new(), |n| format!(" ({n})"));
+        lines.push(("account", format!("{account}{named}")));
+    }
+    if let Some(role) = &status.role {
+        lines.push(("role", role.clone()));
+    }
+    if let Some(region) = &status.region {
+        lines.push(("region", region.clone()));
+    }
+    if let Some(at) = status.credentials_expire {
+        lines.push(("credentials", left(at, now)));
+    }
+    if let Some(session) = &status.session {
+        let label = session
+            .name
+            .clone()
+            .unwrap_or_else(|| session.start_url.clone());
+        let login = format!("run `ssoenv login {name}`");
+        let state = match &status.token {
+            Some(TokenStatus::Valid { expires_at }) => left(*expires_at, now),
+            Some(TokenStatus::Refreshable { .. }) => "active (refreshed automatically)".to_string(),
+            Some(TokenStatus::Expired { .. }) => format!("expired: {login}"),
+            Some(TokenStatus::Missing) | None => format!("not logged in: {login}"),
+        };
+        lines.push(("sso session", format!("{label}: {state}")));
+    }
+    if let Some(arn) = arn {
+        lines.push(("arn", arn));
+    }
+    for (key, value) in lines {
+        writeln!(out, "{key:<12} {value}")?;
+    }
+    Ok(())
+}
+
+fn left(at: Timestamp, now: Timestamp) -> String {
+    let stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ");
+    if at > now {
+        format!("{} left (until {stamp})", human(at.duration_since(now)))
+    } else {
+        format!("expired at {stamp}")
+    }
+}
+
+fn seconds_left(at: Option<Timestamp>, now: Timestamp) -> Value {
+    at.map_or(Value::Null, |at| {
+        json!(at.duration_since(now).as_secs().max(0))
+    })
+}
+
+fn to_json(status: &Status, now: Timestamp) -> Value {
+    let (sso_status, sso_expires) = match &status.token {
+        Some(TokenStatus::Valid { expires_at }) => ("valid", Some(*expires_at)),
+        Some(TokenStatus::Refreshable { expires_at }) => ("refreshable", Some(*expires_at)),
+        Some(TokenStatus::Expired { expires_at }) => ("expired", Some(*expires_at)),
+        Some(TokenStatus::Missing) => ("missing", None),
+        None => ("none", None),
+    };
+    let stamp = |t: Option<Timestamp>| t.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+    json!({
+        "profile": status.profile,
+        "mode": if status.credentials_mode { "credentials" } else { "profile" },
+        "account_id": status.account_id,
+        "account_name": status.account_name,
+        "role": status.role,
+        "region": status.region,
+        "credentials_expire_at": stamp(status.credentials_expire),
+        "credentials_seconds_left": seconds_left(status.credentials_expire, now),
+        "sso_session": status.session.as_ref().and_then(|s| s.name.clone()),
+        "sso_start_url": status.session.as_ref().map(|s| s.start_url.clone()),
+        "sso_status": sso_status,
+        "sso_expires_at": stamp(sso_expires),
+        "sso_seconds_left": seconds_left(sso_expires, now),
+    })
+}
+
+/// The caller ARN STS sees: the environment's keys in credentials mode, else the profile's.
+fn verify(env: &Env, name: &str, credentials_mode: bool) -> Result<String, Error> {
+    let selected = Selected::load(env, Some(name))?;
+    let creds = match credentials_mode
+        .then(|| crate::credentials::environment_credentials(env))
+        .flatten()
+    {
+        Some(creds) => creds,
+        None => selected.credentials(env, false)?,
+    };
+    let region = selected.profile.region.as_deref();
+    Ok(super::runtime()?.block_on(sts::caller_arn(&creds, region, name))?)
+}

@@ -1,0 +1,124 @@
+//! Running a command against the sandbox: its own environment, signals passed on, and its exit
+//! status handed back the way a shell reports it.
+
+use std::ffi::OsString;
+use std::io;
+use std::process::ExitStatus;
+
+use super::SandboxError;
+
+/// The stop requests the sandbox listens for: SIGINT and SIGTERM on Unix, Ctrl-C elsewhere.
+pub struct Signals {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl Signals {
+    /// Starts listening; from then on these signals no longer end the process by default.
+    pub fn install() -> Result<Self, SandboxError> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Signals {
+                interrupt: signal(SignalKind::interrupt()).map_err(SandboxError::Signals)?,
+                terminate: signal(SignalKind::terminate()).map_err(SandboxError::Signals)?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    /// Waits for the next request and returns its signal number (`None` where there are none).
+    pub async fn next(&mut self) -> Option<i32> {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                _ = self.interrupt.recv() => Some(libc::SIGINT),
+                _ = self.terminate.recv() => Some(libc::SIGTERM),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            // Without Ctrl-C support there is nothing to wait for but the end of the process.
+            if tokio::signal::ctrl_c().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+            None
+        }
+    }
+}
+
+/// Runs `argv` (no shell) with `set` added to and `remove` taken from the environment, passes
+/// SIGINT and SIGTERM on to it, and returns its exit code (128 + signal when it was killed).
+pub async fn run(
+    argv: &[OsString],
+    set: &[(&'static str, OsString)],
+    remove: &[&str],
+) -> Result<u8, SandboxError> {
+    let Some((program, args)) = argv.split_first() else {
+        return Ok(0);
+    };
+    let name = program.to_string_lossy().into_owned();
+    // Installed before the child exists, so a Ctrl-C never kills the sandbox out from under it.
+    let mut signals = Signals::install()?;
+    let mut command = tokio::process::Command::new(program);
+    command.args(args);
+    for var in remove {
+        command.env_remove(var);
+    }
+    command.envs(set.iter().map(|(k, v)| (k, v)));
+    let mut child = command.spawn().map_err(|source| match source.kind() {
+        io::ErrorKind::NotFound => SandboxError::CommandNotFound {
+            command: name.clone(),
+        },
+        _ => SandboxError::CannotExecute {
+            command: name.clone(),
+            source,
+        },
+    })?;
+    let pid = child.id();
+    loop {
+        tokio::select! {
+            status = child.wait() => {
+                let status = status.map_err(|source| SandboxError::CannotExecute {
+                    command: name.clone(),
+                    source,
+                })?;
+                return Ok(exit_code(status));
+            }
+            Some(signal) = signals.next() => forward(pid, signal),
+        }
+    }
+}
+
+#[cfg(unix)]
+fn forward(pid: Option<u32>, signal: i32) {
+    if let Some(pid) = pid.and_then(|p| libc::pid_t::try_from(p).ok()) {
+        // SAFETY: kill(2) has no memory effects; the child is not reaped yet (we are still
+        // waiting for it), so the pid cannot name another process.
+        unsafe {
+            libc::kill(pid, signal);
+        }
+    }
+}
+
+/// Console children receive Ctrl-C themselves; there is nothing to pass on.
+#[cfg(not(unix))]
+fn forward(_pid: Option<u32>, _signal: i32) {}
+
+/// The code a shell would report for `status`.
+fn exit_code(status: ExitStatus) -> u8 {
+    if let Some(code) = status.code() {
+        return u8::try_from(code & 0xff).unwrap_or(1);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return u8::try_from(128 + signal).unwrap_or(255);
+        }
+    }
+    1
+}

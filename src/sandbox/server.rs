@@ -1,0 +1,190 @@
+//! The HTTP side: one axum router on 127.0.0.1 serving sso-oidc, sso and sts side by side (their
+//! paths do not overlap), the browser pages, and the `/_sandbox/` test hooks.
+
+use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use super::state::{Settings, Shared};
+use super::{SandboxError, oidc, portal, sts};
+
+/// What `ssoenv sandbox` was asked for.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub port: u16,
+    pub auto_approve: bool,
+    pub token_ttl: Duration,
+    pub credentials_ttl: Duration,
+    pub throttle: u32,
+    pub fail: u32,
+}
+
+/// A listening sandbox; dropping it stops the server.
+#[derive(Debug)]
+pub struct Running {
+    /// `http://127.0.0.1:PORT`.
+    pub base_url: String,
+    task: JoinHandle<()>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Binds 127.0.0.1 (never another interface: the sandbox hands out credentials to anyone who
+/// asks) and serves in a task of the current runtime.
+pub async fn start(options: Options) -> Result<Running, SandboxError> {
+    let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, options.port)))
+        .await
+        .map_err(SandboxError::Bind)?;
+    let port = listener.local_addr().map_err(SandboxError::Bind)?.port();
+    let base_url = format!("http://127.0.0.1:{port}");
+    let shared = Shared::new(Settings {
+        base_url: base_url.clone(),
+        auto_approve: options.auto_approve,
+        token_ttl: options.token_ttl,
+        credentials_ttl: options.credentials_ttl,
+        throttle: options.throttle,
+        fail: options.fail,
+    });
+    let app = router(shared);
+    let task = tokio::spawn(async move {
+        // Accept errors are retried inside axum; serve only returns when the task is aborted.
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(Running { base_url, task })
+}
+
+fn router(shared: Shared) -> Router {
+    Router::new()
+        .route("/client/register", post(oidc::register_client))
+        .route(
+            "/device_authorization",
+            post(oidc::start_device_authorization),
+        )
+        .route("/token", post(oidc::create_token))
+        .route("/authorize", get(oidc::authorize))
+        .route("/device", get(oidc::verify))
+        .route("/start", get(start_page))
+        .route("/federation/credentials", get(portal::get_role_credentials))
+        .route("/assignment/accounts", get(portal::list_accounts))
+        .route("/assignment/roles", get(portal::list_account_roles))
+        .route("/logout", post(portal::logout))
+        .route("/", post(sts::dispatch))
+        .route("/_sandbox/stats", get(stats))
+        .route("/_sandbox/reset-stats", post(reset_stats))
+        .route("/_sandbox/inject", post(inject))
+        .fallback(not_found)
+        .layer(axum::middleware::map_response(add_request_id))
+        .with_state(shared)
+}
+
+/// Every AWS answer carries a request id; SDKs put it in their errors and logs. STS sets its own,
+/// to match the one in its XML.
+async fn add_request_id(mut response: Response) -> Response {
+    if !response.headers().contains_key("x-amzn-requestid")
+        && let Ok(id) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+    {
+        response.headers_mut().insert("x-amzn-requestid", id);
+    }
+    response
+}
+
+pub fn json_response(status: StatusCode, body: &Value) -> Response {
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// A small page for a browser; `body` is trusted markup.
+pub fn html_page(status: StatusCode, title: &str, body: &str) -> Response {
+    let page = format!(
+        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title} - ssoenv sandbox\
+         </title></head>\n<body><h1>{title}</h1>\n<p>{body}</p></body></html>\n"
+    );
+    (
+        status,
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        )],
+        page,
+    )
+        .into_response()
+}
+
+/// The query string as a map; a repeated name keeps its first value.
+pub fn query_pairs(query: Option<&str>) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
+        out.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+    }
+    out
+}
+
+async fn start_page() -> Response {
+    html_page(
+        StatusCode::OK,
+        "AWS access portal",
+        "This is the ssoenv sandbox's start URL. Sign in with <code>ssoenv login</code>.",
+    )
+}
+
+async fn stats(State(shared): State<Shared>) -> Response {
+    json_response(StatusCode::OK, &shared.lock().stats())
+}
+
+async fn reset_stats(State(shared): State<Shared>) -> Response {
+    shared.lock().reset_stats();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `POST /_sandbox/inject?throttle=N&fail=N`: arms faults for the next API requests, so a test
+/// can fault exactly the call it is about to make.
+async fn inject(State(shared): State<Shared>, RawQuery(query): RawQuery) -> Response {
+    let params = query_pairs(query.as_deref());
+    let count = |name: &str| -> Result<u32, ()> {
+        params
+            .get(name)
+            .map_or(Ok(0), |v| v.parse().map_err(|_| ()))
+    };
+    match (count("throttle"), count("fail")) {
+        (Ok(throttle), Ok(fail)) => {
+            shared.lock().inject(throttle, fail);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        _ => json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"message": "throttle and fail must be counts"}),
+        ),
+    }
+}
+
+async fn not_found() -> Response {
+    let mut response = json_response(
+        StatusCode::NOT_FOUND,
+        &json!({"message": "The sandbox does not serve this path"}),
+    );
+    response.headers_mut().insert(
+        "x-amzn-errortype",
+        HeaderValue::from_static("UnknownOperationException"),
+    );
+    response
+}

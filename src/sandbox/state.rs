@@ -1,0 +1,500 @@
+//! The sandbox's memory: registered clients, pending authorizations, issued tokens and keys, the
+//! fixed account directory, fault injection and the call counters. Everything lives behind one
+//! mutex that no handler holds across an `await`.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use rand::Rng;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+/// An account of the fixed directory and the permission sets the sandbox user holds in it.
+#[derive(Debug, Clone, Copy)]
+pub struct Account {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub email: &'static str,
+    pub roles: &'static [&'static str],
+}
+
+/// The accounts every sandbox serves, in the order ListAccounts pages through them.
+pub const ACCOUNTS: &[Account] = &[
+    Account {
+        id: "111111111111",
+        name: "sandbox-dev",
+        email: "dev@sandbox.invalid",
+        roles: &["Developer", "ReadOnly"],
+    },
+    Account {
+        id: "222222222222",
+        name: "sandbox-prod",
+        email: "prod@sandbox.invalid",
+        roles: &["ReadOnly"],
+    },
+    Account {
+        id: "333333333333",
+        name: "sandbox-audit",
+        email: "audit@sandbox.invalid",
+        roles: &["Auditor", "ReadOnly"],
+    },
+];
+
+/// The user behind every sandbox session; it names the STS sessions of SSO role credentials.
+pub const USER_NAME: &str = "sandbox-user";
+
+/// How long a device authorization can wait for approval, as the real service (10 minutes).
+pub const DEVICE_CODE_TTL: Duration = Duration::from_secs(600);
+/// The polling interval the sandbox asks for; short so logins in tests take about a second.
+pub const DEVICE_POLL_INTERVAL: u64 = 1;
+/// How long an authorization code stays redeemable.
+pub const AUTH_CODE_TTL: Duration = Duration::from_secs(300);
+/// How long a client registration lasts (about 90 days, as the real service).
+pub const CLIENT_SECRET_TTL: Duration = Duration::from_secs(90 * 24 * 3600);
+
+/// What the command line chose.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `http://127.0.0.1:PORT`, for the URLs the sandbox hands out.
+    pub base_url: String,
+    pub auto_approve: bool,
+    pub token_ttl: Duration,
+    pub credentials_ttl: Duration,
+    pub throttle: u32,
+    pub fail: u32,
+}
+
+/// A client from RegisterClient.
+#[derive(Debug)]
+pub struct Client {
+    pub secret: String,
+    pub secret_expires_at: SystemTime,
+    pub scopes: Vec<String>,
+    pub grant_types: Vec<String>,
+    pub redirect_uris: Vec<String>,
+}
+
+/// What the person at the verification page decided about a device authorization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Pending,
+    Approved,
+    Denied,
+}
+
+/// A device authorization from StartDeviceAuthorization, waiting for its user code to be approved.
+#[derive(Debug)]
+pub struct DeviceAuth {
+    pub client_id: String,
+    pub user_code: String,
+    pub expires_at: SystemTime,
+    pub decision: Decision,
+}
+
+/// An authorization code from `/authorize`, redeemable once with the PKCE verifier.
+#[derive(Debug)]
+pub struct AuthCode {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub code_challenge: String,
+    pub expires_at: SystemTime,
+}
+
+/// An issued access token.
+#[derive(Debug)]
+pub struct Session {
+    pub expires_at: SystemTime,
+    /// The refresh token issued with it, revoked with it on Logout.
+    pub refresh_token: Option<String>,
+}
+
+/// Whose credentials an access key id carries, for STS.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
+    pub expires_at: SystemTime,
+}
+
+/// A grant type of CreateToken, as the stats count them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grant {
+    DeviceCode,
+    AuthorizationCode,
+    RefreshToken,
+    Other,
+}
+
+impl Grant {
+    pub const DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+    pub fn parse(grant_type: &str) -> Self {
+        match grant_type {
+            Self::DEVICE_CODE => Grant::DeviceCode,
+            "authorization_code" => Grant::AuthorizationCode,
+            "refresh_token" => Grant::RefreshToken,
+            _ => Grant::Other,
+        }
+    }
+}
+
+/// Every operation the stats count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    RegisterClient,
+    StartDeviceAuthorization,
+    CreateToken(Grant),
+    GetRoleCredentials,
+    ListAccounts,
+    ListAccountRoles,
+    Logout,
+    AssumeRole,
+    GetCallerIdentity,
+    /// A `GET /authorize` from a browser.
+    Authorize,
+    /// A `GET` of the device verification page.
+    Verify,
+}
+
+/// A fault the command line or `/_sandbox/inject` asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Injected {
+    Throttle,
+    Fail,
+}
+
+#[derive(Debug, Default)]
+struct Stats {
+    counts: HashMap<&'static str, u64>,
+    throttled: u64,
+    failed: u64,
+}
+
+impl Stats {
+    fn key(op: Op) -> &'static str {
+        match op {
+            Op::RegisterClient => "RegisterClient",
+            Op::StartDeviceAuthorization => "StartDeviceAuthorization",
+            Op::CreateToken(Grant::DeviceCode) => "CreateToken.device_code",
+            Op::CreateToken(Grant::AuthorizationCode) => "CreateToken.authorization_code",
+            Op::CreateToken(Grant::RefreshToken) => "CreateToken.refresh_token",
+            Op::CreateToken(Grant::Other) => "CreateToken.other",
+            Op::GetRoleCredentials => "GetRoleCredentials",
+            Op::ListAccounts => "ListAccounts",
+            Op::ListAccountRoles => "ListAccountRoles",
+            Op::Logout => "Logout",
+            Op::AssumeRole => "AssumeRole",
+            Op::GetCallerIdentity => "GetCallerIdentity",
+            Op::Authorize => "Authorize",
+            Op::Verify => "Verify",
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        let n = |key: &str| self.counts.get(key).copied().unwrap_or(0);
+        let flat = [
+            "RegisterClient",
+            "StartDeviceAuthorization",
+            "GetRoleCredentials",
+            "ListAccounts",
+            "ListAccountRoles",
+            "Logout",
+            "AssumeRole",
+            "GetCallerIdentity",
+            "Authorize",
+            "Verify",
+        ];
+        let mut out = serde_json::Map::new();
+        for key in flat {
+            out.insert(key.to_string(), json!(n(key)));
+        }
+        out.insert(
+            "CreateToken".to_string(),
+            json!({
+                "device_code": n("CreateToken.device_code"),
+                "authorization_code": n("CreateToken.authorization_code"),
+                "refresh_token": n("CreateToken.refresh_token"),
+                "other": n("CreateToken.other"),
+            }),
+        );
+        out.insert(
+            "injected".to_string(),
+            json!({"throttle": self.throttled, "fail": self.failed}),
+        );
+        Value::Object(out)
+    }
+}
+
+/// All of the sandbox's state.
+#[derive(Debug)]
+pub struct State {
+    pub settings: Settings,
+    pub clients: HashMap<String, Client>,
+    pub devices: HashMap<String, DeviceAuth>,
+    pub codes: HashMap<String, AuthCode>,
+    pub sessions: HashMap<String, Session>,
+    /// Refresh token → the client it was issued to.
+    pub refresh_tokens: HashMap<String, String>,
+    pub keys: HashMap<String, Identity>,
+    throttle: u32,
+    fail: u32,
+    stats: Stats,
+}
+
+/// The handle the HTTP handlers share.
+#[derive(Debug, Clone)]
+pub struct Shared(Arc<Mutex<State>>);
+
+impl Shared {
+    pub fn new(settings: Settings) -> Self {
+        let (throttle, fail) = (settings.throttle, settings.fail);
+        Shared(Arc::new(Mutex::new(State {
+            settings,
+            clients: HashMap::new(),
+            devices: HashMap::new(),
+            codes: HashMap::new(),
+            sessions: HashMap::new(),
+            refresh_tokens: HashMap::new(),
+            keys: HashMap::new(),
+            throttle,
+            fail,
+            stats: Stats::default(),
+        })))
+    }
+
+    /// The state; a handler that panicked cannot leave it half-updated in a way that matters more
+    /// than losing the sandbox, so a poisoned lock is taken over.
+    pub fn lock(&self) -> MutexGuard<'_, State> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl State {
+    /// Counts a request for `op`.
+    pub fn count(&mut self, op: Op) {
+        *self.stats.counts.entry(Stats::key(op)).or_insert(0) += 1;
+    }
+
+    /// Counts an API request for `op` and says whether it must be answered with an injected
+    /// fault. Throttling is used up before failures.
+    pub fn admit(&mut self, op: Op) -> Option<Injected> {
+        self.count(op);
+        if self.throttle > 0 {
+            self.throttle -= 1;
+            self.stats.throttled += 1;
+            return Some(Injected::Throttle);
+        }
+        if self.fail > 0 {
+            self.fail -= 1;
+            self.stats.failed += 1;
+            return Some(Injected::Fail);
+        }
+        None
+    }
+
+    /// Arms fault injection for the next requests.
+    pub fn inject(&mut self, throttle: u32, fail: u32) {
+        self.throttle = throttle;
+        self.fail = fail;
+    }
+
+    pub fn stats(&self) -> Value {
+        self.stats.to_json()
+    }
+
+    pub fn reset_stats(&mut self) {
+        self.stats = Stats::default();
+    }
+
+    /// Issues an access token (and a refresh token when the client registered scopes, as the
+    /// real service only hands refresh tokens to clients of an sso-session).
+    pub fn issue_tokens(&mut self, client_id: &str) -> (String, Option<String>) {
+        let with_refresh = self
+            .clients
+            .get(client_id)
+            .is_some_and(|c| !c.scopes.is_empty());
+        let access = format!("aoa{}", random_alnum(96));
+        let refresh = with_refresh.then(|| format!("aor{}", random_alnum(96)));
+        if let Some(r) = &refresh {
+            self.refresh_tokens.insert(r.clone(), client_id.to_string());
+        }
+        self.sessions.insert(
+            access.clone(),
+            Session {
+                expires_at: SystemTime::now() + self.settings.token_ttl,
+                refresh_token: refresh.clone(),
+            },
+        );
+        (access, refresh)
+    }
+
+    /// Whether an access token is known, not revoked and not expired.
+    pub fn token_is_valid(&self, token: &str) -> bool {
+        self.sessions
+            .get(token)
+            .is_some_and(|s| s.expires_at > SystemTime::now())
+    }
+
+    /// Issues a key pair for `identity`, remembering whose it is for GetCallerIdentity.
+    pub fn issue_keys(&mut self, identity: Identity) -> Keys {
+        let access_key_id = format!("ASIA{}", random_upper_alnum(16));
+        let keys = Keys {
+            access_key_id: access_key_id.clone(),
+            secret_access_key: random_alnum(40),
+            session_token: random_alnum(256),
+            expires_at: identity.expires_at,
+        };
+        self.keys.insert(access_key_id, identity);
+        keys
+    }
+}
+
+/// Temporary credentials as every protocol returns them.
+#[derive(Debug)]
+pub struct Keys {
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    pub session_token: String,
+    pub expires_at: SystemTime,
+}
+
+/// The account a permission set is assigned in, if the sandbox user has it.
+pub fn find_role(account_id: &str, role: &str) -> Option<&'static Account> {
+    ACCOUNTS
+        .iter()
+        .find(|a| a.id == account_id && a.roles.contains(&role))
+}
+
+/// The IAM role IAM Identity Center provisions for a permission set, named as the real service
+/// names it (`AWSReservedSSO_<set>_<16 hex>`), stable per account and set.
+pub fn reserved_role_name(account_id: &str, role: &str) -> String {
+    let digest = Sha256::digest(format!("{account_id}/{role}"));
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("AWSReservedSSO_{role}_{hex}")
+}
+
+/// A role id as IAM shows them (`AROA` + 17 characters), stable per role ARN.
+pub fn role_id(role_arn: &str) -> String {
+    let digest = Sha256::digest(role_arn);
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let tail: String = digest
+        .iter()
+        .take(17)
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect();
+    format!("AROA{tail}")
+}
+
+pub fn random_alnum(len: usize) -> String {
+    rand::rng()
+        .sample_iter(&rand::distr::Alphanumeric)
+        .take(len)
+        .map(char::from)
+        .collect()
+}
+
+pub fn random_upper_alnum(len: usize) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+        .collect()
+}
+
+/// A user code as people type it: `ABCD-EFGH`, without easily confused letters.
+pub fn random_user_code() -> String {
+    const ALPHABET: &[u8] = b"BCDFGHJKLMNPQRSTVWXZ";
+    let mut rng = rand::rng();
+    let mut part = || -> String {
+        (0..4)
+            .map(|_| char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]))
+            .collect()
+    };
+    let first = part();
+    format!("{first}-{}", part())
+}
+
+pub fn epoch_seconds(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+pub fn epoch_millis(t: SystemTime) -> i64 {
+    t.duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(throttle: u32, fail: u32) -> State {
+        let shared = Shared::new(Settings {
+            base_url: "http://127.0.0.1:1".into(),
+            auto_approve: false,
+            token_ttl: Duration::from_secs(60),
+            credentials_ttl: Duration::from_secs(60),
+            throttle,
+            fail,
+        });
+        let Ok(mutex) = Arc::try_unwrap(shared.0) else {
+            panic!("one owner")
+        };
+        mutex.into_inner().unwrap()
+    }
+
+    #[test]
+    fn throttling_comes_before_failures() {
+        let mut s = state(1, 1);
+        s.count(Op::Authorize);
+        assert_eq!(s.admit(Op::ListAccounts), Some(Injected::Throttle));
+        assert_eq!(s.admit(Op::ListAccounts), Some(Injected::Fail));
+        assert_eq!(s.admit(Op::ListAccounts), None);
+        let stats = s.stats();
+        assert_eq!(stats["ListAccounts"], 3);
+        assert_eq!(stats["Authorize"], 1);
+        assert_eq!(stats["injected"], json!({"throttle": 1, "fail": 1}));
+        s.reset_stats();
+        assert_eq!(s.stats()["ListAccounts"], 0);
+    }
+
+    #[test]
+    fn refresh_tokens_only_for_clients_with_scopes() {
+        let mut s = state(0, 0);
+        for (id, scopes) in [("legacy", vec![]), ("session", vec!["sso:account:access"])] {
+            s.clients.insert(
+                id.into(),
+                Client {
+                    secret: "s".into(),
+                    secret_expires_at: SystemTime::now(),
+                    scopes: scopes.into_iter().map(String::from).collect(),
+                    grant_types: vec![],
+                    redirect_uris: vec![],
+                },
+            );
+        }
+        let (token, refresh) = s.issue_tokens("legacy");
+        assert!(refresh.is_none());
+        assert!(s.token_is_valid(&token));
+        let (_, refresh) = s.issue_tokens("session");
+        assert_eq!(s.refresh_tokens.get(&refresh.unwrap()).unwrap(), "session");
+    }
+
+    #[test]
+    fn generated_names_look_like_the_real_ones() {
+        let name = reserved_role_name("111111111111", "Developer");
+        assert!(name.starts_with("AWSReservedSSO_Developer_"));
+        assert_eq!(name.len(), "AWSReservedSSO_Developer_".len() + 16);
+        assert_eq!(name, reserved_role_name("111111111111", "Developer"));
+        assert_eq!(role_id("arn:aws:iam::1:role/x").len(), 21);
+        let code = random_user_code();
+        assert_eq!(code.len(), 9);
+        assert_eq!(&code[4..5], "-");
+        assert!(find_role("222222222222", "Developer").is_none());
+        assert!(find_role("111111111111", "Developer").is_some());
+    }
+}
