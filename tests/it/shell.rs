@@ -590,3 +590,107 @@ fn ssoenv_completes_through_its_own_engine() {
         );
     }
 }
+
+const TWO_PROFILES: &str = "[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\n\
+    sso_role_name = Developer\nregion = eu-west-1\n\n[profile prod]\nsso_session = corp\n\
+    sso_account_id = 222222222222\nsso_role_name = Admin\n\n[sso-session corp]\n\
+    sso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n";
+
+/// A valid token for the sso-session `corp`, as `aws sso login` caches it, so `asp`'s `--login`
+/// finds nothing to do.
+fn write_corp_token(home: &Home) {
+    let dir = home.path().join(".aws/sso/cache");
+    std::fs::create_dir_all(&dir).expect("token cache");
+    let token = serde_json::json!({
+        "startUrl": "https://corp.awsapps.com/start",
+        "region": "us-east-1",
+        "accessToken": "token",
+        "expiresAt": "2099-01-01T00:00:00Z",
+    });
+    let file = dir.join(format!(
+        "{}.json",
+        ssoenv::credentials::cache::hex_sha1("corp")
+    ));
+    std::fs::write(file, token.to_string()).expect("write token");
+}
+
+#[test]
+fn asp_drives_the_real_env_command() {
+    let posix = r#"export AWS_SECRET_ACCESS_KEY=stale
+asp dev
+env | grep -E '^(AWS_|SSOENV_)' | sort || true
+asp nosuch || echo "status=$?"
+env | grep -E '^(AWS_|SSOENV_)' | sort || true
+asp
+env | grep -E '^(AWS_|SSOENV_)' || echo cleared
+"#;
+    let fish = r#"set -gx AWS_SECRET_ACCESS_KEY stale
+asp dev
+env | string match -r '^(?:AWS_|SSOENV_).*' | sort
+asp nosuch; or echo "status=$status"
+env | string match -r '^(?:AWS_|SSOENV_).*' | sort
+asp
+env | string match -qr '^(?:AWS_|SSOENV_)'; or echo cleared
+"#;
+    let home = Home::new();
+    home.write_config(TWO_PROFILES);
+    write_corp_token(&home);
+    let switched = "AWS_DEFAULT_REGION=eu-west-1\nAWS_PROFILE=dev\nAWS_REGION=eu-west-1\n";
+    for kind in REAL_SHELLS {
+        let hook = init_output(&home, kind, &[]);
+        let body = if kind == ShellKind::Fish { fish } else { posix };
+        let (stdout, stderr, code) = with_hook(kind, &home, &hook, body);
+        assert_eq!(
+            (stdout, code),
+            (format!("{switched}status=3\n{switched}cleared\n"), 0),
+            "{kind:?}: {stderr}"
+        );
+        assert!(
+            stderr.starts_with("ssoenv: ")
+                && stderr.contains("nosuch")
+                && stderr.lines().count() == 1,
+            "{kind:?}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn asp_completes_the_real_profile_names_with_account_and_role() {
+    let home = Home::new();
+    home.write_config(TWO_PROFILES);
+    let cases = [
+        (
+            ShellKind::Bash,
+            "COMP_WORDS=(asp ''); COMP_CWORD=1; __ssoenv_complete_cmd asp '' asp\n\
+             printf '%s\\n' \"${COMPREPLY[@]}\"\n\
+             COMP_WORDS=(asp -c p); COMP_CWORD=2; __ssoenv_complete_cmd asp p -c\n\
+             printf '%s\\n' \"${COMPREPLY[@]}\"\n",
+            "dev\nprod\nprod\n",
+        ),
+        (
+            ShellKind::Zsh,
+            "words=(asp ''); CURRENT=2; PREFIX=''; __ssoenv_complete_cmd\n\
+             words=(asp -c p); CURRENT=3; PREFIX=p; __ssoenv_complete_cmd\n",
+            "dev:111111111111 Developer\nprod:222222222222 Admin\nprod:222222222222 Admin\n",
+        ),
+        (
+            ShellKind::Fish,
+            "complete -C 'asp '\ncomplete -C 'asp -c p'\n",
+            "dev\t111111111111 Developer\nprod\t222222222222 Admin\nprod\t222222222222 Admin\n",
+        ),
+    ];
+    for (kind, body, want) in cases {
+        let hook = init_output(&home, kind, &[]);
+        let body = if kind == ShellKind::Zsh {
+            format!("{ZSH_DESCRIBE}{body}")
+        } else {
+            body.to_string()
+        };
+        let (stdout, stderr, code) = with_hook(kind, &home, &hook, &body);
+        assert_eq!(
+            (stdout.as_str(), stderr.as_str(), code),
+            (want, "", 0),
+            "{kind:?}"
+        );
+    }
+}
