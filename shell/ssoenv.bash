@@ -1,8 +1,9 @@
 # ssoenv hook for bash: defines __SSOENV_CMD__ and tab completion for it and for ssoenv.
 # Load it from ~/.bashrc with: eval "$(ssoenv init bash)"
 #
-# Every command is written \builtin or \command so that the user's aliases and functions cannot
-# change what the hook does.
+# Every builtin is written \builtin (the backslash skips aliases, builtin skips functions), and
+# ssoenv is run with \builtin command, so the user's aliases and functions cannot change what the
+# hook does.
 
 # __SSOENV_CMD__ [-c|--credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with
 # -c to its credentials; with no argument, clear what ssoenv set. ssoenv logs in first when the
@@ -28,7 +29,7 @@ __SSOENV_CMD__() {
             __ssoenv_args+=("--profile=$1")
         fi
     fi
-    __ssoenv_script="$(\command __SSOENV_EXE__ "${__ssoenv_args[@]}")" || \builtin return
+    __ssoenv_script="$(\builtin command __SSOENV_EXE__ "${__ssoenv_args[@]}")" || \builtin return
     \builtin eval "${__ssoenv_script}"
 }
 
@@ -40,7 +41,7 @@ __ssoenv_reply() {
     COMPREPLY=()
     \builtin read -r -d '' -a COMPREPLY < <(
         COMPLETE=bash _CLAP_IFS=$'\n' _CLAP_COMPLETE_INDEX="${__ssoenv_index}" \
-            \command __SSOENV_EXE__ -- "$@" 2>/dev/null
+            \builtin command __SSOENV_EXE__ -- "$@" 2>/dev/null
     ) || \builtin true
     # A directory or an option waiting for its value is not finished: no space after it.
     if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} == *[/=] ]]; then

@@ -1,8 +1,10 @@
 # ssoenv hook for zsh: defines __SSOENV_CMD__ and tab completion for it and for ssoenv.
 # Load it from ~/.zshrc, after compinit, with: eval "$(ssoenv init zsh)"
 #
-# Commands are written \builtin, \command or \name so that the user's aliases and functions
-# cannot change what the hook does, and each function runs with zsh's default options.
+# Every builtin is written \builtin (the backslash skips aliases, builtin skips functions), and
+# ssoenv is run with \builtin command, so the user's aliases and functions cannot change what the
+# hook does; compdef and _describe are functions, so a backslash keeps aliases off them. Each
+# function runs with zsh's default options.
 
 # __SSOENV_CMD__ [-c|--credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with
 # -c to its credentials; with no argument, clear what ssoenv set. ssoenv logs in first when the
@@ -29,7 +31,7 @@ __SSOENV_CMD__() {
             __ssoenv_args+=("--profile=$1")
         fi
     fi
-    __ssoenv_script="$(\command __SSOENV_EXE__ "${__ssoenv_args[@]}")" || \builtin return
+    __ssoenv_script="$(\builtin command __SSOENV_EXE__ "${__ssoenv_args[@]}")" || \builtin return
     \builtin eval "${__ssoenv_script}"
 }
 
@@ -41,7 +43,7 @@ __ssoenv_describe() {
     \builtin shift
     __ssoenv_candidates=("${(@f)$(
         COMPLETE=zsh _CLAP_IFS=$'\n' _CLAP_COMPLETE_INDEX="${__ssoenv_index}" \
-            \command __SSOENV_EXE__ -- "$@" 2>/dev/null
+            \builtin command __SSOENV_EXE__ -- "$@" 2>/dev/null
     )}")
     __ssoenv_candidates=("${(@)__ssoenv_candidates:#}")
     (( ${#__ssoenv_candidates} )) && \_describe -V values __ssoenv_candidates

@@ -206,13 +206,60 @@ fn init_output(home: &Home, kind: ShellKind, extra: &[&str]) -> String {
     stdout
 }
 
-/// Runs `body` in `kind` after loading `hook` from the `HOOK` variable, as the rc-file line does.
+/// Aliases and functions that shadow every command the hooks use, defined before the hook is
+/// loaded and left in place: the hooks must work through them. (A function called `builtin`
+/// would defeat any hook; no shell offers a way around that.)
+fn hostile(kind: ShellKind) -> String {
+    let (functions, aliases): (&[&str], &[&str]) = match kind {
+        ShellKind::Bash => (
+            &[
+                "local", "eval", "command", "shift", "printf", "read", "compopt", "complete",
+            ],
+            &["builtin", "return"],
+        ),
+        ShellKind::Zsh => (
+            &["local", "emulate", "eval", "command", "shift", "print"],
+            &["builtin", "return", "compdef", "_describe"],
+        ),
+        ShellKind::Fish => {
+            let names = [
+                "printf",
+                "contains",
+                "count",
+                "source",
+                "complete",
+                "commandline",
+            ];
+            return names
+                .iter()
+                .map(|f| format!("function {f}; echo HIJACKED; end\n"))
+                .collect();
+        }
+        ShellKind::Powershell => unreachable!("PowerShell is pinned by exact-string tests only"),
+    };
+    let mut text = String::from(if kind == ShellKind::Bash {
+        "shopt -s expand_aliases\n"
+    } else {
+        ""
+    });
+    for f in functions {
+        text.push_str(&format!("function {f} {{ echo HIJACKED; }}\n"));
+    }
+    for a in functions.iter().chain(aliases) {
+        text.push_str(&format!("alias {a}='echo HIJACKED'\n"));
+    }
+    text
+}
+
+/// Runs `body` in `kind` after loading `hook` from the `HOOK` variable, as the rc-file line does,
+/// with the [`hostile`] aliases and functions in place throughout.
 fn with_hook(kind: ShellKind, home: &Home, hook: &str, body: &str) -> (String, String, i32) {
     let load = match kind {
-        ShellKind::Fish => "builtin printf '%s' $HOOK | source\n",
-        _ => "eval \"$HOOK\"\n",
+        ShellKind::Fish => "builtin printf '%s' $HOOK | builtin source\n",
+        _ => "\\builtin eval \"$HOOK\"\n",
     };
-    let out = strict_shell(kind, home.path(), &format!("{load}{body}"))
+    let hostile = hostile(kind);
+    let out = strict_shell(kind, home.path(), &format!("{hostile}{load}{body}"))
         .env("HOOK", hook)
         .output()
         .expect("run shell");
@@ -247,7 +294,12 @@ fn init_scripts_load_silently_in_strict_mode() {
 fn the_zsh_hook_registers_completion_once_compinit_has_run() {
     let home = Home::new();
     let hook = init_output(&home, ShellKind::Zsh, &[]);
-    let without = with_hook(ShellKind::Zsh, &home, &hook, "print -r -- ${+_comps}");
+    let without = with_hook(
+        ShellKind::Zsh,
+        &home,
+        &hook,
+        "\\builtin print -r -- ${+_comps}",
+    );
     assert_eq!(without, ("0\n".to_string(), String::new(), 0));
     let dump = home.path().join(".zcompdump");
     let out = strict_shell(
@@ -353,9 +405,12 @@ fn every_hook_names_the_exe_only_through_its_quoting() {
     let cases = [
         (
             ShellKind::Bash,
-            r"\command '/opt/it'\''s here/$(id)/ssoenv'",
+            r"\builtin command '/opt/it'\''s here/$(id)/ssoenv'",
         ),
-        (ShellKind::Zsh, r"\command '/opt/it'\''s here/$(id)/ssoenv'"),
+        (
+            ShellKind::Zsh,
+            r"\builtin command '/opt/it'\''s here/$(id)/ssoenv'",
+        ),
         (ShellKind::Fish, r"command '/opt/it\'s here/$(id)/ssoenv'"),
         (ShellKind::Powershell, "& '/opt/it''s here/$(id)/ssoenv'"),
     ];
@@ -427,25 +482,25 @@ cat "$dir/script"
 fn asp_switches_clears_and_leaves_the_shell_alone_on_failure() {
     let posix = r#"export AWS_SECRET_ACCESS_KEY=old
 asp dev
-printf 'profile=%s\n' "$(printenv AWS_PROFILE)"
-printf 'secret=%s\n' "$(printenv AWS_SECRET_ACCESS_KEY || echo gone)"
+echo "profile=$(printenv AWS_PROFILE)"
+echo "secret=$(printenv AWS_SECRET_ACCESS_KEY || echo gone)"
 asp -c dev
 asp --credentials dev
 asp
 asp broken || echo "broken=$?"
-printf 'leaked=%s\n' "${LEAKED-no}"
+echo "leaked=${LEAKED-no}"
 asp a b || echo "usage=$?"
 asp -x || echo "usage=$?"
 "#;
     let fish = r#"set -gx AWS_SECRET_ACCESS_KEY old
 asp dev
-printf 'profile=%s\n' (printenv AWS_PROFILE)
-printf 'secret=%s\n' (printenv AWS_SECRET_ACCESS_KEY; or echo gone)
+echo profile=(printenv AWS_PROFILE)
+echo secret=(printenv AWS_SECRET_ACCESS_KEY; or echo gone)
 asp -c dev
 asp --credentials dev
 asp
 asp broken; or echo "broken=$status"
-printf 'leaked=%s\n' (set -q LEAKED; and echo yes; or echo no)
+echo leaked=(set -q LEAKED; and echo yes; or echo no)
 asp a b; or echo "usage=$status"
 asp -x; or echo "usage=$status"
 "#;
@@ -497,7 +552,7 @@ asp -x; or echo "usage=$status"
 
 /// zsh's `_describe` only runs inside the completion system; outside it, a stand-in prints the
 /// `value:description` pairs it would have been given.
-const ZSH_DESCRIBE: &str = "_describe() { print -rl -- \"${(@P)3}\"; }\n";
+const ZSH_DESCRIBE: &str = "function _describe { \\builtin print -rl -- \"${(@P)3}\"; }\n";
 
 #[test]
 fn asp_completes_profile_names_with_their_descriptions() {
@@ -507,11 +562,11 @@ fn asp_completes_profile_names_with_their_descriptions() {
         (
             ShellKind::Bash,
             "COMP_WORDS=(asp d); COMP_CWORD=1; __ssoenv_complete_cmd asp d asp\n\
-             printf '%s\\n' \"${COMPREPLY[@]}\"\n\
+             \\builtin printf '%s\\n' \"${COMPREPLY[@]}\"\n\
              COMP_WORDS=(asp -c ''); COMP_CWORD=2; __ssoenv_complete_cmd asp '' -c\n\
-             printf '%s\\n' \"${COMPREPLY[@]}\"\n\
+             \\builtin printf '%s\\n' \"${COMPREPLY[@]}\"\n\
              COMP_WORDS=(asp dev ''); COMP_CWORD=2; __ssoenv_complete_cmd asp '' dev\n\
-             printf 'after a profile: %s\\n' \"${#COMPREPLY[@]}\"\n",
+             \\builtin printf 'after a profile: %s\\n' \"${#COMPREPLY[@]}\"\n",
             "dev\nprod\ndev\nprod\nafter a profile: 0\n",
         ),
         (
@@ -524,7 +579,7 @@ fn asp_completes_profile_names_with_their_descriptions() {
         ),
         (
             ShellKind::Fish,
-            "complete -C 'asp d'\ncomplete -C 'asp -c '\ncomplete -C 'asp dev '\n",
+            "builtin complete -C 'asp d'\nbuiltin complete -C 'asp -c '\nbuiltin complete -C 'asp dev '\n",
             "dev\t111111111111 Developer\n\
              dev\t111111111111 Developer\nprod\t222222222222 Admin\n",
         ),
@@ -558,9 +613,9 @@ fn ssoenv_completes_through_its_own_engine() {
         (
             ShellKind::Bash,
             "COMP_WORDS=(ssoenv en); COMP_CWORD=1; __ssoenv_complete ssoenv en ssoenv\n\
-             printf '%s\\n' \"${COMPREPLY[@]}\"\n\
+             \\builtin printf '%s\\n' \"${COMPREPLY[@]}\"\n\
              COMP_WORDS=(ssoenv env --shell f); COMP_CWORD=3; __ssoenv_complete ssoenv f --shell\n\
-             printf '%s\\n' \"${COMPREPLY[@]}\"\n",
+             \\builtin printf '%s\\n' \"${COMPREPLY[@]}\"\n",
             "env\nfish\n",
         ),
         (
@@ -571,7 +626,7 @@ fn ssoenv_completes_through_its_own_engine() {
         ),
         (
             ShellKind::Fish,
-            "complete -C 'ssoenv en'\ncomplete -C 'ssoenv env --shell f'\n",
+            "builtin complete -C 'ssoenv en'\nbuiltin complete -C 'ssoenv env --shell f'\n",
             "env\tPrint a script that the shell evaluates to switch profile\nfish\n",
         ),
     ];
@@ -662,9 +717,9 @@ fn asp_completes_the_real_profile_names_with_account_and_role() {
         (
             ShellKind::Bash,
             "COMP_WORDS=(asp ''); COMP_CWORD=1; __ssoenv_complete_cmd asp '' asp\n\
-             printf '%s\\n' \"${COMPREPLY[@]}\"\n\
+             \\builtin printf '%s\\n' \"${COMPREPLY[@]}\"\n\
              COMP_WORDS=(asp -c p); COMP_CWORD=2; __ssoenv_complete_cmd asp p -c\n\
-             printf '%s\\n' \"${COMPREPLY[@]}\"\n",
+             \\builtin printf '%s\\n' \"${COMPREPLY[@]}\"\n",
             "dev\nprod\nprod\n",
         ),
         (
@@ -675,7 +730,7 @@ fn asp_completes_the_real_profile_names_with_account_and_role() {
         ),
         (
             ShellKind::Fish,
-            "complete -C 'asp '\ncomplete -C 'asp -c p'\n",
+            "builtin complete -C 'asp '\nbuiltin complete -C 'asp -c p'\n",
             "dev\t111111111111 Developer\nprod\t222222222222 Admin\nprod\t222222222222 Admin\n",
         ),
     ];
