@@ -10,6 +10,15 @@
 # session needs it. Its script is evaluated only when it succeeds: on failure the shell stays as
 # it was, ssoenv's message is on stderr, and its status is returned.
 __SSOENV_CMD__() {
+    # Under set -x, bash would echo the evaluated script, keys included, to the terminal: run
+    # again with tracing off, then turn it back on.
+    if [[ $- == *x* ]]; then
+        { \builtin set +x; } 2>/dev/null
+        \builtin local __ssoenv_status=0
+        __SSOENV_CMD__ "$@" || __ssoenv_status=$?
+        \builtin set -x
+        \builtin return "${__ssoenv_status}"
+    fi
     \builtin local -a __ssoenv_args
     \builtin local __ssoenv_script
     __ssoenv_args=(env --shell bash)

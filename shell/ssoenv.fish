@@ -9,6 +9,9 @@
 # session needs it. Its script is evaluated only when it succeeds: on failure the shell stays as
 # it was, ssoenv's message is on stderr, and its status is returned.
 function __SSOENV_CMD__ --description 'Switch AWS profile with ssoenv'
+    # With fish_trace set, fish would echo the evaluated script, keys included, to the terminal;
+    # an empty local copy turns tracing off until the function returns.
+    set -l fish_trace
     set -l args env --shell fish
     if test (builtin count $argv) -eq 0
         set -a args --unset

@@ -12,6 +12,9 @@
 # it was, ssoenv's message is on stderr, and its status is returned.
 __SSOENV_CMD__() {
     \builtin emulate -L zsh
+    # Under xtrace, zsh would echo the evaluated script, keys included, to the terminal; the
+    # option comes back on return.
+    \builtin setopt no_xtrace
     \builtin local -a __ssoenv_args
     \builtin local __ssoenv_script
     __ssoenv_args=(env --shell zsh)

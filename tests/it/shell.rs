@@ -749,3 +749,39 @@ fn asp_completes_the_real_profile_names_with_account_and_role() {
         );
     }
 }
+
+#[test]
+fn asp_keeps_the_keys_out_of_a_trace_and_leaves_tracing_on() {
+    let cases = [
+        (
+            ShellKind::Bash,
+            "set -x\nasp -c dev\nasp broken || true\n[[ $- == *x* ]] && echo still tracing\n",
+        ),
+        (
+            ShellKind::Zsh,
+            "set -x\nasp -c dev\nasp broken || true\n[[ -o xtrace ]] && echo still tracing\n",
+        ),
+        (
+            ShellKind::Fish,
+            "set -g fish_trace 1\nasp -c dev\nasp broken\nset -q fish_trace; and echo still tracing\n",
+        ),
+    ];
+    let home = Home::new();
+    for (kind, body) in cases {
+        let fake = FakeSsoenv::new();
+        let changes = [EnvChange::Set(
+            "AWS_SECRET_ACCESS_KEY".into(),
+            "wJalrXUtnFEMI".into(),
+        )];
+        fake.set_script(&render(kind, &changes).expect("render"));
+        let hook = init(kind, &fake.exe(), "asp").expect("init");
+        let (stdout, stderr, code) = with_hook(kind, &home, &hook, body);
+        assert_eq!(
+            (stdout.as_str(), code),
+            ("still tracing\n", 0),
+            "{kind:?}: {stderr}"
+        );
+        assert!(!stderr.contains("wJalrXUtnFEMI"), "{kind:?}: {stderr}");
+        assert!(stderr.contains("asp"), "{kind:?} traced nothing: {stderr}");
+    }
+}
