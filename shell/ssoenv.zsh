@@ -3,8 +3,9 @@
 #
 # Every builtin is written \builtin (the backslash skips aliases, builtin skips functions), and
 # ssoenv is run with \builtin command, so the user's aliases and functions cannot change what the
-# hook does; compdef and _describe are functions, so a backslash keeps aliases off them. Each
-# function runs with zsh's default options.
+# hook does; compdef and _describe are functions, so a backslash keeps aliases off them. The
+# switching function runs with zsh's default options; the completion functions keep the ones the
+# completion system sets (it relies on extended_glob, which emulate would turn off).
 
 # __SSOENV_CMD__ [-c|--credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with
 # -c to its credentials; with no argument, clear what ssoenv set. ssoenv logs in first when the
@@ -53,13 +54,11 @@ __ssoenv_describe() {
 }
 
 __ssoenv_complete() {
-    \builtin emulate -L zsh
     __ssoenv_describe $(( CURRENT - 1 )) "${(@)words[1,CURRENT]}"
 }
 
 # Profile names with their account and role, as `ssoenv env -- WORD` completes them.
 __ssoenv_complete_cmd() {
-    \builtin emulate -L zsh
     [[ ${PREFIX} == -* ]] && \builtin return 1
     if (( CURRENT == 2 )) || { (( CURRENT == 3 )) && [[ ${words[2]} == (-c|--credentials) ]] }; then
         __ssoenv_describe 3 ssoenv env -- "${words[CURRENT]}"
