@@ -53,7 +53,9 @@ fn eval_then_env(kind: ShellKind) -> &'static str {
             r#"script="$(cat -- "$SCRIPT_FILE")"; eval "$script"; env -0"#
         }
         ShellKind::Fish => {
-            "set -l script (cat -- $SCRIPT_FILE | string collect); eval $script; env -0"
+            "set -l script (cat -- $SCRIPT_FILE | string collect)\n\
+             builtin printf '%s' $script | builtin source -\n\
+             env -0"
         }
         ShellKind::Powershell => unreachable!("PowerShell is pinned by exact-string tests only"),
     }
