@@ -9,6 +9,7 @@
 //! with the SDKs' wording. A generic INI reader can express none of this, so the parser is a small
 //! line-by-line state machine that borrows the text and allocates only what it keeps.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -98,7 +99,10 @@ fn is_ws(b: u8) -> bool {
 }
 
 fn trim_ws(s: &str) -> &str {
-    s.trim_matches([' ', '\t'])
+    let bytes = s.as_bytes();
+    let start = bytes.iter().position(|&b| !is_ws(b)).unwrap_or(bytes.len());
+    let end = bytes.iter().rposition(|&b| !is_ws(b)).map_or(start, |i| i + 1);
+    s.get(start..end).unwrap_or("")
 }
 
 fn is_blank(line: &str) -> bool {
@@ -107,9 +111,20 @@ fn is_blank(line: &str) -> bool {
 
 /// `[A-Za-z0-9_\-/.%@:+]+`: the SDKs' rule for section names and keys.
 pub(crate) fn is_identifier(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-/.%@:+".contains(&b))
+    !s.is_empty() && s.bytes().all(is_identifier_byte)
+}
+
+pub(crate) fn is_identifier_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"_-/.%@:+".contains(&b)
+}
+
+/// Bytes as text. Invalid UTF-8 becomes U+FFFD; no sequence spans a line break, so converting a
+/// file line by line or section by section gives the same text as converting it whole.
+pub(crate) fn text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// Trims a line and cuts off its comment. In a section header `#` and `;` start a comment
@@ -529,7 +544,7 @@ impl ProfileSet {
         ] {
             let Some(file) = file else { continue };
             let mut parser = FileParser::new(kind, &file.path, &mut set);
-            parser.feed(&String::from_utf8_lossy(body(file)), 1)?;
+            parser.feed(&text(body(file)), 1)?;
             parser.finish();
         }
         Ok(set)
