@@ -101,7 +101,10 @@ fn is_ws(b: u8) -> bool {
 fn trim_ws(s: &str) -> &str {
     let bytes = s.as_bytes();
     let start = bytes.iter().position(|&b| !is_ws(b)).unwrap_or(bytes.len());
-    let end = bytes.iter().rposition(|&b| !is_ws(b)).map_or(start, |i| i + 1);
+    let end = bytes
+        .iter()
+        .rposition(|&b| !is_ws(b))
+        .map_or(start, |i| i + 1);
     s.get(start..end).unwrap_or("")
 }
 
@@ -553,8 +556,6 @@ impl ProfileSet {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use proptest::prelude::*;
 
     use super::*;
@@ -826,7 +827,7 @@ mod tests {
         let part = ProfileSet::parse_selected(Some(&mapped), None, &["p1999"]).unwrap();
         assert_eq!(part.profiles["p1999"].get("region"), Some("eu-west-1999"));
         assert_eq!(part.profiles["p1999"].origin.line, 3999);
-        let missing = PathBuf::from(dir.path().join("none"));
+        let missing = dir.path().join("none");
         assert!(SourceFile::map(&missing).unwrap().is_none());
         assert!(SourceFile::read(&missing).unwrap().is_none());
     }
@@ -841,7 +842,7 @@ mod tests {
     fn block() -> impl Strategy<Value = Vec<String>> {
         let ws = prop::sample::select(vec!["", " ", "\t", " \t "]);
         let name = prop::sample::select(vec![
-            "a", "B", "default", "in valid", "", "x.y@z", "é", "a]b", "s3",
+            "a", "ab", "B", "default", "in valid", "", "x.y@z", "é", "a]b", "s3",
         ]);
         let key = prop::sample::select(vec!["a", "Region", "in valid", "x.y@z", "s3", "é"]);
         let prefix = prop::sample::select(vec![
@@ -911,7 +912,7 @@ mod tests {
         prop::collection::vec(byte, 0..400).prop_map(|b| String::from_utf8_lossy(&b).into_owned())
     }
 
-    const NAMES: [&str; 6] = ["a", "B", "default", "x.y@z", "s3", "in valid"];
+    const NAMES: [&str; 7] = ["a", "B", "default", "x.y@z", "s3", "in valid", "ab"];
 
     /// No panic; an error names a line of the file it is in; `parse_selected` agrees with `parse`.
     fn check(cfg_text: &str, creds_text: &str) -> Result<(), TestCaseError> {
