@@ -356,8 +356,8 @@ impl<'s> FileParser<'s> {
         self.error(
             n,
             format!(
-                "Expected a profile definition before this line: start the section with a header \
-                 such as {example}"
+                "Expected a profile definition before this line: put a section header such as \
+                 {example} above it"
             ),
         )
     }
@@ -368,13 +368,8 @@ impl<'s> FileParser<'s> {
         }
         let (key, value) = split_property(line).map_err(|e| self.error(n, e.message(None)))?;
         self.flush_property();
-        let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
-            key.to_ascii_lowercase()
-        } else {
-            key.to_owned()
-        };
         self.pending = Some(Pending {
-            key,
+            key: key.to_ascii_lowercase(),
             nested: value.is_empty(),
             property: Property {
                 value: value.to_owned(),
@@ -386,46 +381,36 @@ impl<'s> FileParser<'s> {
     }
 
     fn continuation(&mut self, line: &str, n: usize) -> Result<(), ConfigError> {
-        if self.open.is_none() {
+        let Some(open) = self.open.as_ref() else {
             return Err(self.no_section(n));
-        }
-        let Some(pending) = self.pending.as_ref() else {
+        };
+        let keep = open.slot != Slot::Discard;
+        let Some(mut pending) = self.pending.take() else {
             return Err(self.error(
                 n,
                 "Expected a property definition, found continuation: an indented line continues \
                  the property above it; remove the indentation or put a `name = value` line first",
             ));
         };
-        let sub = if pending.nested {
+        if pending.nested {
             let (k, v) =
                 split_property(line).map_err(|e| self.error(n, e.message(Some(&pending.key))))?;
-            Some((k, v))
-        } else {
-            None
-        };
-        let warning = match sub {
-            Some((k, _)) if !is_identifier(k) => Some(format!(
-                "{}: sub-property `{k}` of `{}` ignored: a name may only use letters, digits and _-/.%@:+",
-                self.origin(n),
-                pending.key
-            )),
-            _ => None,
-        };
-        let discard = self.open.as_ref().is_none_or(|o| o.slot == Slot::Discard);
-        if let Some(w) = warning.filter(|_| !discard) {
-            self.set.warnings.push(w);
-        }
-        if let Some(pending) = self.pending.as_mut() {
-            let value = &mut pending.property.value;
-            value.push('\n');
-            value.push_str(trim_ws(line));
-            if let Some((k, v)) = sub.filter(|(k, _)| is_identifier(k)) {
-                pending
-                    .property
-                    .sub_properties
-                    .insert(k.to_ascii_lowercase(), v.to_owned());
+            if is_identifier(k) {
+                let sub = &mut pending.property.sub_properties;
+                sub.insert(k.to_ascii_lowercase(), v.to_owned());
+            } else if keep {
+                self.set.warnings.push(format!(
+                    "{}: sub-property `{k}` of `{}` ignored: a name may only use letters, digits \
+                     and _-/.%@:+",
+                    self.origin(n),
+                    pending.key
+                ));
             }
         }
+        let value = &mut pending.property.value;
+        value.push('\n');
+        value.push_str(trim_ws(line));
+        self.pending = Some(pending);
         Ok(())
     }
 
@@ -695,6 +680,21 @@ mod tests {
         }
         assert_eq!(set.warnings.len(), 7, "[plugins] is the AWS CLI's: {w}");
         assert_eq!(set.profiles["default"].get("region"), None);
+    }
+
+    #[test]
+    fn invalid_sub_property_names_stay_in_the_text_but_not_the_map() {
+        let set = parse("[profile a]\ns3 =\n  ok = 1\n  bad key = 2\n");
+        let s3 = set.profiles["a"].property("s3").unwrap();
+        assert_eq!(s3.value, "\nok = 1\nbad key = 2");
+        assert_eq!(s3.sub_properties.len(), 1);
+        assert_eq!(
+            set.warnings,
+            [
+                "/h/.aws/config:4: sub-property `bad key` of `s3` ignored: a name may only use \
+              letters, digits and _-/.%@:+"
+            ]
+        );
     }
 
     #[test]
