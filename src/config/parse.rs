@@ -11,6 +11,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -468,10 +469,11 @@ fn label(slot: Slot) -> &'static str {
 /// Merges a section into an earlier one of the same name: its values win, the first header stays
 /// the section's origin.
 fn merge(map: &mut BTreeMap<String, Section>, section: Section) {
-    match map.get_mut(&section.name) {
-        Some(existing) => existing.properties.extend(section.properties),
-        None => {
-            map.insert(section.name.clone(), section);
+    // One search (the key costs a copy of the name) rather than a lookup and then an insert.
+    match map.entry(section.name.clone()) {
+        Entry::Occupied(mut existing) => existing.get_mut().properties.extend(section.properties),
+        Entry::Vacant(slot) => {
+            slot.insert(section);
         }
     }
 }
