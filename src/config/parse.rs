@@ -114,7 +114,7 @@ fn is_blank(line: &str) -> bool {
 }
 
 /// `[A-Za-z0-9_\-/.%@:+]+`: the SDKs' rule for section names and keys.
-pub(crate) fn is_identifier(s: &str) -> bool {
+fn is_identifier(s: &str) -> bool {
     !s.is_empty() && s.bytes().all(is_identifier_byte)
 }
 
