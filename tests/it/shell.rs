@@ -14,7 +14,7 @@ use ssoenv::shell::{EnvChange, ShellError, ShellKind, render};
 use crate::common::Home;
 
 /// A real shell in strict mode, with a clean environment around a throw-away HOME.
-fn strict_shell(kind: ShellKind, home: &Path, script: &str) -> Command {
+pub fn strict_shell(kind: ShellKind, home: &Path, script: &str) -> Command {
     let mut cmd = match kind {
         ShellKind::Bash => {
             let mut c = Command::new("bash");
