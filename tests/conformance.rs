@@ -5,7 +5,9 @@
 //! - `parse-selected: NAME`: the same inputs through `ProfileSet::parse_selected`, which must agree
 //!   with `parse` on every profile it is asked for.
 //! - `file-location: NAME`: the file-location suite against `Locations::from_env` (the Windows
-//!   cases are listed as ignored: ssoenv follows the platform it runs on).
+//!   cases are listed as ignored: ssoenv follows the platform it runs on). The cases' `profile`
+//!   field is not checked here: ssoenv picks the profile by its own order (`SSOENV_PROFILE`,
+//!   `AWS_PROFILE`, `AWS_DEFAULT_PROFILE`), outside `Locations`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;

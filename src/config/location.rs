@@ -36,3 +36,63 @@ fn locate(env: &Env, var: &str, default_name: &str) -> Result<PathBuf, ConfigErr
         _ => Ok(path),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+
+    #[test]
+    fn home_holds_both_files_by_default() {
+        let got = Locations::from_env(&Env::from_map([("HOME", "/home/u")])).unwrap();
+        assert_eq!(got.config, Path::new("/home/u/.aws/config"));
+        assert_eq!(got.credentials, Path::new("/home/u/.aws/credentials"));
+    }
+
+    #[test]
+    fn a_leading_tilde_is_the_home_directory() {
+        let env = Env::from_map([
+            ("HOME", "/home/u"),
+            ("AWS_CONFIG_FILE", "~/work/config"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "~other/credentials"),
+        ]);
+        let got = Locations::from_env(&env).unwrap();
+        assert_eq!(got.config, Path::new("/home/u/work/config"));
+        assert_eq!(got.credentials, Path::new("~other/credentials"));
+    }
+
+    #[test]
+    fn home_is_needed_only_when_a_path_uses_it() {
+        let env = Env::from_map([
+            ("AWS_CONFIG_FILE", "/etc/aws/config"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/etc/aws/credentials"),
+        ]);
+        assert_eq!(
+            Locations::from_env(&env).unwrap().config,
+            Path::new("/etc/aws/config")
+        );
+        let env = Env::from_map([("AWS_CONFIG_FILE", "/etc/aws/config")]);
+        assert!(matches!(
+            Locations::from_env(&env),
+            Err(ConfigError::NoHome)
+        ));
+        let env = Env::from_map([
+            ("AWS_CONFIG_FILE", "~/config"),
+            ("AWS_SHARED_CREDENTIALS_FILE", "/c"),
+        ]);
+        assert!(matches!(
+            Locations::from_env(&env),
+            Err(ConfigError::NoHome)
+        ));
+    }
+
+    #[test]
+    fn an_empty_variable_counts_as_unset() {
+        let env = Env::from_map([("HOME", "/h"), ("AWS_CONFIG_FILE", "")]);
+        assert_eq!(
+            Locations::from_env(&env).unwrap().config,
+            Path::new("/h/.aws/config")
+        );
+    }
+}

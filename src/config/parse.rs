@@ -9,7 +9,9 @@
 //! with the SDKs' wording. A generic INI reader can express none of this, so the parser is a small
 //! line-by-line state machine that borrows the text and allocates only what it keeps.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::collections::btree_map::Entry;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -98,7 +100,13 @@ fn is_ws(b: u8) -> bool {
 }
 
 fn trim_ws(s: &str) -> &str {
-    s.trim_matches([' ', '\t'])
+    let bytes = s.as_bytes();
+    let start = bytes.iter().position(|&b| !is_ws(b)).unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|&b| !is_ws(b))
+        .map_or(start, |i| i + 1);
+    s.get(start..end).unwrap_or("")
 }
 
 fn is_blank(line: &str) -> bool {
@@ -106,10 +114,21 @@ fn is_blank(line: &str) -> bool {
 }
 
 /// `[A-Za-z0-9_\-/.%@:+]+`: the SDKs' rule for section names and keys.
-pub(crate) fn is_identifier(s: &str) -> bool {
-    !s.is_empty()
-        && s.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"_-/.%@:+".contains(&b))
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(is_identifier_byte)
+}
+
+pub(crate) fn is_identifier_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"_-/.%@:+".contains(&b)
+}
+
+/// Bytes as text. Invalid UTF-8 becomes U+FFFD; no sequence spans a line break, so converting a
+/// file line by line or section by section gives the same text as converting it whole.
+pub(crate) fn text(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// Trims a line and cuts off its comment. In a section header `#` and `;` start a comment
@@ -338,8 +357,8 @@ impl<'s> FileParser<'s> {
         self.error(
             n,
             format!(
-                "Expected a profile definition before this line: start the section with a header \
-                 such as {example}"
+                "Expected a profile definition before this line: put a section header such as \
+                 {example} above it"
             ),
         )
     }
@@ -350,13 +369,8 @@ impl<'s> FileParser<'s> {
         }
         let (key, value) = split_property(line).map_err(|e| self.error(n, e.message(None)))?;
         self.flush_property();
-        let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
-            key.to_ascii_lowercase()
-        } else {
-            key.to_owned()
-        };
         self.pending = Some(Pending {
-            key,
+            key: key.to_ascii_lowercase(),
             nested: value.is_empty(),
             property: Property {
                 value: value.to_owned(),
@@ -368,46 +382,36 @@ impl<'s> FileParser<'s> {
     }
 
     fn continuation(&mut self, line: &str, n: usize) -> Result<(), ConfigError> {
-        if self.open.is_none() {
+        let Some(open) = self.open.as_ref() else {
             return Err(self.no_section(n));
-        }
-        let Some(pending) = self.pending.as_ref() else {
+        };
+        let keep = open.slot != Slot::Discard;
+        let Some(mut pending) = self.pending.take() else {
             return Err(self.error(
                 n,
                 "Expected a property definition, found continuation: an indented line continues \
                  the property above it; remove the indentation or put a `name = value` line first",
             ));
         };
-        let sub = if pending.nested {
+        if pending.nested {
             let (k, v) =
                 split_property(line).map_err(|e| self.error(n, e.message(Some(&pending.key))))?;
-            Some((k, v))
-        } else {
-            None
-        };
-        let warning = match sub {
-            Some((k, _)) if !is_identifier(k) => Some(format!(
-                "{}: sub-property `{k}` of `{}` ignored: a name may only use letters, digits and _-/.%@:+",
-                self.origin(n),
-                pending.key
-            )),
-            _ => None,
-        };
-        let discard = self.open.as_ref().is_none_or(|o| o.slot == Slot::Discard);
-        if let Some(w) = warning.filter(|_| !discard) {
-            self.set.warnings.push(w);
-        }
-        if let Some(pending) = self.pending.as_mut() {
-            let value = &mut pending.property.value;
-            value.push('\n');
-            value.push_str(trim_ws(line));
-            if let Some((k, v)) = sub.filter(|(k, _)| is_identifier(k)) {
-                pending
-                    .property
-                    .sub_properties
-                    .insert(k.to_ascii_lowercase(), v.to_owned());
+            if is_identifier(k) {
+                let sub = &mut pending.property.sub_properties;
+                sub.insert(k.to_ascii_lowercase(), v.to_owned());
+            } else if keep {
+                self.set.warnings.push(format!(
+                    "{}: sub-property `{k}` of `{}` ignored: a name may only use letters, digits \
+                     and _-/.%@:+",
+                    self.origin(n),
+                    pending.key
+                ));
             }
         }
+        let value = &mut pending.property.value;
+        value.push('\n');
+        value.push_str(trim_ws(line));
+        self.pending = Some(pending);
         Ok(())
     }
 
@@ -465,10 +469,11 @@ fn label(slot: Slot) -> &'static str {
 /// Merges a section into an earlier one of the same name: its values win, the first header stays
 /// the section's origin.
 fn merge(map: &mut BTreeMap<String, Section>, section: Section) {
-    match map.get_mut(&section.name) {
-        Some(existing) => existing.properties.extend(section.properties),
-        None => {
-            map.insert(section.name.clone(), section);
+    // One search (the key costs a copy of the name) rather than a lookup and then an insert.
+    match map.entry(section.name.clone()) {
+        Entry::Occupied(mut existing) => existing.get_mut().properties.extend(section.properties),
+        Entry::Vacant(slot) => {
+            slot.insert(section);
         }
     }
 }
@@ -529,7 +534,7 @@ impl ProfileSet {
         ] {
             let Some(file) = file else { continue };
             let mut parser = FileParser::new(kind, &file.path, &mut set);
-            parser.feed(&String::from_utf8_lossy(body(file)), 1)?;
+            parser.feed(&text(body(file)), 1)?;
             parser.finish();
         }
         Ok(set)
@@ -538,8 +543,6 @@ impl ProfileSet {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use proptest::prelude::*;
 
     use super::*;
@@ -682,6 +685,21 @@ mod tests {
     }
 
     #[test]
+    fn invalid_sub_property_names_stay_in_the_text_but_not_the_map() {
+        let set = parse("[profile a]\ns3 =\n  ok = 1\n  bad key = 2\n");
+        let s3 = set.profiles["a"].property("s3").unwrap();
+        assert_eq!(s3.value, "\nok = 1\nbad key = 2");
+        assert_eq!(s3.sub_properties.len(), 1);
+        assert_eq!(
+            set.warnings,
+            [
+                "/h/.aws/config:4: sub-property `bad key` of `s3` ignored: a name may only use \
+              letters, digits and _-/.%@:+"
+            ]
+        );
+    }
+
+    #[test]
     fn a_bare_default_is_used_when_there_is_no_prefixed_one() {
         let set = parse("[default]\nregion = a\n[default]\noutput = json\n");
         assert_eq!(set.profiles["default"].get("region"), Some("a"));
@@ -811,7 +829,7 @@ mod tests {
         let part = ProfileSet::parse_selected(Some(&mapped), None, &["p1999"]).unwrap();
         assert_eq!(part.profiles["p1999"].get("region"), Some("eu-west-1999"));
         assert_eq!(part.profiles["p1999"].origin.line, 3999);
-        let missing = PathBuf::from(dir.path().join("none"));
+        let missing = dir.path().join("none");
         assert!(SourceFile::map(&missing).unwrap().is_none());
         assert!(SourceFile::read(&missing).unwrap().is_none());
     }
@@ -826,7 +844,7 @@ mod tests {
     fn block() -> impl Strategy<Value = Vec<String>> {
         let ws = prop::sample::select(vec!["", " ", "\t", " \t "]);
         let name = prop::sample::select(vec![
-            "a", "B", "default", "in valid", "", "x.y@z", "é", "a]b", "s3",
+            "a", "ab", "B", "default", "in valid", "", "x.y@z", "é", "a]b", "s3",
         ]);
         let key = prop::sample::select(vec!["a", "Region", "in valid", "x.y@z", "s3", "é"]);
         let prefix = prop::sample::select(vec![
@@ -896,7 +914,7 @@ mod tests {
         prop::collection::vec(byte, 0..400).prop_map(|b| String::from_utf8_lossy(&b).into_owned())
     }
 
-    const NAMES: [&str; 6] = ["a", "B", "default", "x.y@z", "s3", "in valid"];
+    const NAMES: [&str; 7] = ["a", "B", "default", "x.y@z", "s3", "in valid", "ab"];
 
     /// No panic; an error names a line of the file it is in; `parse_selected` agrees with `parse`.
     fn check(cfg_text: &str, creds_text: &str) -> Result<(), TestCaseError> {

@@ -4,6 +4,7 @@
 mod cli;
 mod common;
 mod config;
+mod env;
 mod sandbox;
 mod shell;
 mod sso;

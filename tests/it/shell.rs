@@ -19,7 +19,7 @@ use crate::common::{Home, run};
 const REAL_SHELLS: [ShellKind; 3] = [ShellKind::Bash, ShellKind::Zsh, ShellKind::Fish];
 
 /// A real shell in strict mode, with a clean environment around a throw-away HOME.
-fn strict_shell(kind: ShellKind, home: &Path, script: &str) -> Command {
+pub fn strict_shell(kind: ShellKind, home: &Path, script: &str) -> Command {
     let mut cmd = match kind {
         ShellKind::Bash => {
             let mut c = Command::new("bash");

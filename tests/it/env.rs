@@ -1,0 +1,270 @@
+//! `ssoenv env`, evaluated by the real bash, zsh and fish against `ssoenv sandbox`, then checked
+//! through what a child process of that shell sees.
+
+use std::collections::BTreeMap;
+
+use ssoenv::shell::ShellKind;
+
+use crate::common::{Home, run, ssoenv_bin};
+use crate::sandbox::Sandbox;
+use crate::shell::strict_shell;
+
+const SHELLS: [ShellKind; 3] = [ShellKind::Bash, ShellKind::Zsh, ShellKind::Fish];
+
+/// A home whose config points at the sandbox, with every variable a test needs to run ssoenv.
+pub struct Setup {
+    pub sandbox: Sandbox,
+    pub home: Home,
+}
+
+impl Setup {
+    pub fn new(sandbox_args: &[&str]) -> Self {
+        let sandbox = Sandbox::start(sandbox_args);
+        let home = Home::new();
+        home.write_config(&sandbox.config_text());
+        Self { sandbox, home }
+    }
+
+    /// The variables every ssoenv process of this test gets (the shell passes them on).
+    pub fn vars(&self) -> Vec<(String, String)> {
+        let mut vars: Vec<(String, String)> = self
+            .sandbox
+            .endpoint_env()
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+        vars.push((
+            "SSOENV_CACHE_DIR".into(),
+            self.home.path().join(".cache/ssoenv").display().to_string(),
+        ));
+        // A person's browser: fetch the URL and follow the redirect to ssoenv's loopback server.
+        vars.push(("BROWSER".into(), "curl -sSfL -o /dev/null".into()));
+        vars
+    }
+
+    /// `ssoenv ARGS` with this setup's variables.
+    pub fn ssoenv<I, S>(&self, args: I) -> std::process::Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut cmd = self.home.ssoenv(args);
+        cmd.envs(self.vars());
+        cmd
+    }
+
+    pub fn login(&self, profile: &str) {
+        let (out, _, stderr) = run(&mut self.ssoenv(["login", profile]));
+        assert!(out.status.success(), "login {profile}: {stderr}");
+    }
+
+    /// Runs `script` in `kind` (strict mode) with stale variables of another profile already set,
+    /// and returns what a child process then sees (`AWS_*` and `SSOENV_*`), with the exit status.
+    pub fn in_shell(
+        &self,
+        kind: ShellKind,
+        script: &str,
+    ) -> (i32, BTreeMap<String, String>, String) {
+        let bin_dir = ssoenv_bin().parent().expect("bin dir").to_path_buf();
+        let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )))
+        .expect("PATH");
+        let mut cmd = strict_shell(kind, self.home.path(), script);
+        cmd.env("PATH", path)
+            .envs(self.vars())
+            .env("AWS_PROFILE", "stale")
+            .env("AWS_ACCESS_KEY_ID", "AKIASTALE")
+            .env("AWS_SESSION_TOKEN", "stale-token")
+            .env("SSOENV_PROFILE", "stale");
+        let out = cmd.output().expect("run shell");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let vars = stdout
+            .lines()
+            .filter(|l| l.starts_with("AWS_") || l.starts_with("SSOENV_"))
+            .filter(|l| !l.starts_with("AWS_ENDPOINT_URL") && !l.starts_with("SSOENV_CACHE_DIR"))
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        (
+            out.status.code().unwrap_or(-1),
+            vars,
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+/// The shell's way to evaluate `ssoenv ARGS` and then list the environment from a child.
+fn eval_script(kind: ShellKind, args: &str) -> String {
+    match kind {
+        ShellKind::Fish => format!("ssoenv env {args} --shell fish | source; env"),
+        _ => format!("eval \"$(ssoenv env {args} --shell {})\"; env", kind.name()),
+    }
+}
+
+#[test]
+fn profile_mode_switches_every_shell_and_clears_stale_keys() {
+    let setup = Setup::new(&[]);
+    for kind in SHELLS {
+        let (code, vars, stderr) = setup.in_shell(kind, &eval_script(kind, "dev"));
+        assert_eq!(code, 0, "{kind:?}: {stderr}");
+        let want: BTreeMap<String, String> = [
+            ("AWS_PROFILE", "dev"),
+            ("AWS_REGION", "eu-west-1"),
+            ("AWS_DEFAULT_REGION", "eu-west-1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(vars, want, "{kind:?}");
+    }
+}
+
+#[test]
+fn credentials_mode_exports_keys_that_work_and_clears_the_profile() {
+    let setup = Setup::new(&[]);
+    setup.login("dev");
+    for kind in SHELLS {
+        let (code, vars, stderr) = setup.in_shell(kind, &eval_script(kind, "--credentials dev"));
+        assert_eq!(code, 0, "{kind:?}: {stderr}");
+        assert!(
+            vars["AWS_ACCESS_KEY_ID"].starts_with("ASIA"),
+            "{kind:?}: {vars:?}"
+        );
+        assert!(!vars["AWS_SECRET_ACCESS_KEY"].is_empty() && !vars["AWS_SESSION_TOKEN"].is_empty());
+        assert_ne!(vars["AWS_SESSION_TOKEN"], "stale-token");
+        assert!(vars["AWS_CREDENTIAL_EXPIRATION"].ends_with('Z'), "{vars:?}");
+        assert_eq!(vars["AWS_ACCOUNT_ID"], "111111111111");
+        assert_eq!(vars["SSOENV_PROFILE"], "dev");
+        assert_eq!(vars["AWS_REGION"], "eu-west-1");
+        assert!(
+            !vars.contains_key("AWS_PROFILE") && !vars.contains_key("AWS_DEFAULT_PROFILE"),
+            "{vars:?}"
+        );
+    }
+    // One GetRoleCredentials for all three shells: the rest came from the shared cache.
+    assert_eq!(setup.sandbox.stats()["GetRoleCredentials"], 1);
+}
+
+#[test]
+fn unset_clears_everything_either_mode_set() {
+    let setup = Setup::new(&[]);
+    for kind in SHELLS {
+        let (code, vars, stderr) = setup.in_shell(kind, &eval_script(kind, "--unset"));
+        assert_eq!(code, 0, "{kind:?}: {stderr}");
+        assert!(vars.is_empty(), "{kind:?}: {vars:?}");
+    }
+}
+
+#[test]
+fn login_needed_prints_nothing_and_exits_4() {
+    let setup = Setup::new(&[]);
+    let (out, stdout, stderr) =
+        run(&mut setup.ssoenv(["env", "dev", "--credentials", "--shell", "bash"]));
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert_eq!(stdout, "");
+    assert!(stderr.contains("ssoenv login dev"), "{stderr}");
+}
+
+#[test]
+fn the_shell_comes_from_dollar_shell_or_a_clear_error() {
+    let setup = Setup::new(&[]);
+    let (out, stdout, _) = run(setup.ssoenv(["env", "dev"]).env("SHELL", "/usr/bin/fish"));
+    assert!(out.status.success());
+    assert!(stdout.starts_with("set -gx AWS_PROFILE dev"), "{stdout}");
+    let (out, stdout, stderr) = run(setup.ssoenv(["env", "dev"]).env("SHELL", "/bin/tcsh"));
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(stdout, "");
+    assert!(
+        stderr.contains("--shell bash, zsh, fish or powershell"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn role_chains_resolve_through_sts() {
+    let setup = Setup::new(&[]);
+    setup.login("dev");
+    let (out, stdout, stderr) = run(&mut setup.ssoenv(["credential-process", "admin"]));
+    assert!(out.status.success(), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["AccountId"], "222222222222");
+    let stats = setup.sandbox.stats();
+    assert_eq!(
+        (
+            stats["GetRoleCredentials"].as_u64(),
+            stats["AssumeRole"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    // The second time, everything comes from the AWS CLI's cache.
+    let (out, again, _) = run(&mut setup.ssoenv(["credential-process", "admin"]));
+    assert!(out.status.success());
+    assert_eq!(again, stdout);
+    assert_eq!(setup.sandbox.stats()["AssumeRole"], 1);
+}
+
+/// moto's server, an STS that nobody here wrote, on a free loopback port; stopped on drop.
+struct Moto {
+    url: String,
+    child: std::process::Child,
+}
+
+impl Moto {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "moto.server",
+                "-H",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 -m moto.server (pip install 'moto[server]')");
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "moto never listened");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Moto {
+            url: format!("http://127.0.0.1:{port}"),
+            child,
+        }
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn role_chains_work_against_motos_sts_too() {
+    let setup = Setup::new(&[]);
+    setup.login("dev");
+    let moto = Moto::start();
+    let (out, stdout, stderr) = run(setup
+        .ssoenv(["exec", "admin", "--", "env"])
+        .env("AWS_ENDPOINT_URL_STS", &moto.url));
+    assert!(out.status.success(), "{stderr}");
+    let vars: BTreeMap<&str, &str> = stdout.lines().filter_map(|l| l.split_once('=')).collect();
+    // moto hands out its own keys, and the account comes from the assumed role's ARN.
+    assert_eq!(
+        vars.get("AWS_ACCOUNT_ID"),
+        Some(&"222222222222"),
+        "{stdout}"
+    );
+    assert!(vars.get("AWS_SESSION_TOKEN").is_some_and(|t| !t.is_empty()));
+    assert_eq!(setup.sandbox.stats()["AssumeRole"], 0);
+}
