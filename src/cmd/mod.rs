@@ -38,7 +38,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
     result.and(stdout.flush().map_err(Error::from))
 }
 
-/// The profile a command acts on: named on the command line, else `AWS_PROFILE`, else `default`.
+/// The profile a command acts on: named on the command line, else the one in use
+/// (`SSOENV_PROFILE`, then `AWS_PROFILE`), else `default`.
 struct Selected {
     config: AwsConfig,
     profile: Profile,

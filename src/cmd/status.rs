@@ -84,10 +84,8 @@ impl Status {
 
     /// What the prompt shows as time left: the credentials in credentials mode, else the session.
     pub fn expiry(&self, now: Timestamp) -> Expiry {
-        if self.credentials_mode {
-            if let Some(at) = self.credentials_expire {
-                return expiry_at(at, now);
-            }
+        if let (true, Some(at)) = (self.credentials_mode, self.credentials_expire) {
+            return expiry_at(at, now);
         }
         match &self.token {
             Some(TokenStatus::Valid { expires_at }) => expiry_at(*expires_at, now),
