@@ -10,6 +10,7 @@ pub mod credentials;
 pub mod env;
 pub mod error;
 pub mod fsutil;
+pub mod pyjson;
 pub mod sandbox;
 pub mod shell;
 pub mod sso;

@@ -16,20 +16,19 @@ use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value, json};
-use sha1::{Digest, Sha1};
 
 use super::{Credentials, parse_timestamp};
 use crate::config::profile::AssumeRole;
 use crate::env::Env;
 use crate::fsutil;
+use crate::pyjson::{Separators, dumps, sha1_hex};
 
 /// Cached credentials closer than this to expiry are fetched again, as the AWS CLI does.
 pub const EXPIRY_WINDOW: SignedDuration = SignedDuration::from_mins(15);
 
 /// The cache key botocore computes for an AssumeRole call with these options.
 pub fn assume_role_key(role: &AssumeRole) -> String {
-    // A BTreeMap-backed serde_json map gives json.dumps(sort_keys=True)'s order; the separators
-    // are Python's defaults (", " and ": "), written out below.
+    // serde_json's map is sorted by key: json.dumps(sort_keys=True) with Python's separators.
     let mut args = Map::new();
     args.insert("RoleArn".into(), json!(role.role_arn));
     if let Some(name) = &role.role_session_name {
@@ -41,39 +40,7 @@ pub fn assume_role_key(role: &AssumeRole) -> String {
     if let Some(d) = role.duration_seconds {
         args.insert("DurationSeconds".into(), json!(d));
     }
-    let mut text = String::from("{");
-    for (i, (k, v)) in args.iter().enumerate() {
-        if i > 0 {
-            text.push_str(", ");
-        }
-        text.push_str(&python_json(&Value::String(k.clone())));
-        text.push_str(": ");
-        text.push_str(&python_json(v));
-    }
-    text.push('}');
-    hex_sha1(&text)
-}
-
-/// `json.dumps` of a scalar with Python's default `ensure_ascii=True`.
-pub fn python_json(value: &Value) -> String {
-    let compact = value.to_string();
-    let mut out = String::with_capacity(compact.len());
-    for c in compact.chars() {
-        if c.is_ascii() {
-            out.push(c);
-        } else {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                out.push_str(&format!("\\u{unit:04x}"));
-            }
-        }
-    }
-    out
-}
-
-pub fn hex_sha1(text: &str) -> String {
-    let digest = Sha1::digest(text.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    sha1_hex(&dumps(&Value::Object(args), Separators::Default))
 }
 
 fn path(env: &Env, key: &str) -> Option<PathBuf> {
@@ -182,7 +149,7 @@ mod tests {
         // python3 -c 'import json,hashlib; print(hashlib.sha1(json.dumps({"RoleArn": "arn:aws:iam::123456789012:role/Admin"}, sort_keys=True).encode()).hexdigest())'
         assert_eq!(
             assume_role_key(&role("arn:aws:iam::123456789012:role/Admin")),
-            hex_sha1(r#"{"RoleArn": "arn:aws:iam::123456789012:role/Admin"}"#)
+            sha1_hex(r#"{"RoleArn": "arn:aws:iam::123456789012:role/Admin"}"#)
         );
         let mut r = role("arn:aws:iam::1:role/A");
         r.role_session_name = Some("me".into());
@@ -190,15 +157,10 @@ mod tests {
         r.duration_seconds = Some(900);
         assert_eq!(
             assume_role_key(&r),
-            hex_sha1(
+            sha1_hex(
                 r#"{"DurationSeconds": 900, "ExternalId": "ext", "RoleArn": "arn:aws:iam::1:role/A", "RoleSessionName": "me"}"#
             )
         );
-    }
-
-    #[test]
-    fn python_json_escapes_non_ascii_like_json_dumps() {
-        assert_eq!(python_json(&json!("é😀")), r#""\u00e9\ud83d\ude00""#);
     }
 
     #[test]

@@ -199,7 +199,7 @@ async fn sso_credentials(
         return Ok(cached);
     }
     let token = sso::access_token(env, session, login_hint).await?;
-    let role = sso::role_credentials(env, session, &token, account_id, role_name).await?;
+    let role = sso::role_credentials(session, &token, account_id, role_name, login_hint).await?;
     let creds = Credentials {
         access_key_id: role.access_key_id,
         secret_access_key: role.secret_access_key,

@@ -2,6 +2,12 @@
 //! silent refresh, logout and role credentials.
 
 pub mod accounts;
+pub mod cache;
+pub mod client;
+pub mod lock;
+
+pub use cache::{TokenStatus, role_credentials_cache_key, token_status};
+pub use client::{AccessToken, RoleCredentials, access_token, role_credentials};
 
 use crate::error::exit;
 
@@ -9,69 +15,25 @@ use crate::error::exit;
 pub enum SsoError {
     #[error("the SSO session has expired or does not exist: run `{command}`")]
     LoginRequired { command: String },
+    /// IAM Identity Center refused or failed a call.
+    #[error("IAM Identity Center {operation} failed: {message}")]
+    Service {
+        operation: &'static str,
+        message: String,
+    },
+    /// The login did not complete (denied, timed out, a mismatched callback, …).
+    #[error("login failed: {0}")]
+    Login(String),
+    #[error("cannot write the SSO cache: {0}")]
+    Cache(#[source] std::io::Error),
 }
 
 impl SsoError {
     pub fn exit_code(&self) -> u8 {
         match self {
             SsoError::LoginRequired { .. } => exit::LOGIN_REQUIRED,
+            SsoError::Service { .. } => exit::SERVICE,
+            SsoError::Login(_) | SsoError::Cache(_) => exit::FAILURE,
         }
     }
-}
-
-// Interface placeholders until the sso branch lands (replaced by the real client at merge).
-use crate::config::SsoSession;
-use crate::env::Env;
-
-pub struct AccessToken;
-
-pub struct RoleCredentials {
-    pub access_key_id: String,
-    pub secret_access_key: String,
-    pub session_token: String,
-    pub expiration: jiff::Timestamp,
-}
-
-pub fn role_credentials_cache_key(
-    session: &SsoSession,
-    account_id: &str,
-    role_name: &str,
-) -> String {
-    let _ = (session, account_id, role_name);
-    String::new()
-}
-
-pub async fn access_token(
-    _env: &Env,
-    _session: &SsoSession,
-    login_hint: &str,
-) -> Result<AccessToken, SsoError> {
-    Err(SsoError::LoginRequired {
-        command: login_hint.to_string(),
-    })
-}
-
-pub async fn role_credentials(
-    _env: &Env,
-    _session: &SsoSession,
-    _token: &AccessToken,
-    _account_id: &str,
-    _role_name: &str,
-) -> Result<RoleCredentials, SsoError> {
-    Err(SsoError::LoginRequired {
-        command: String::new(),
-    })
-}
-
-/// Placeholder until the sso branch lands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TokenStatus {
-    Valid { expires_at: jiff::Timestamp },
-    Refreshable { expires_at: jiff::Timestamp },
-    Expired { expires_at: jiff::Timestamp },
-    Missing,
-}
-
-pub fn token_status(_env: &Env, _session: &SsoSession, _now: jiff::Timestamp) -> TokenStatus {
-    TokenStatus::Missing
 }

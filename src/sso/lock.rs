@@ -1,0 +1,74 @@
+//! One refresh and one login per session at a time, across processes: an exclusive OS file lock
+//! (`flock`) on `<state>/locks/<key>.lock`. The kernel releases it when the process exits or is
+//! killed, so a crash or Ctrl-C never leaves a lock behind that blocks the next run — the file's
+//! mere existence means nothing.
+
+use std::fs::{File, OpenOptions};
+
+use super::SsoError;
+use crate::config::SsoSession;
+use crate::env::Env;
+use crate::fsutil;
+use crate::pyjson::sha1_hex;
+
+/// Held while alive.
+#[derive(Debug)]
+pub struct SessionLock {
+    _file: File,
+}
+
+impl SessionLock {
+    /// Waits until no other process holds the session's lock, then holds it.
+    pub fn acquire(env: &Env, session: &SsoSession) -> Result<Self, SsoError> {
+        let dir = env
+            .state_dir()
+            .ok_or_else(|| SsoError::Cache(std::io::Error::other("no folder for ssoenv's state")))?
+            .join("locks");
+        fsutil::ensure_private_dir(&dir).map_err(SsoError::Cache)?;
+        let path = dir.join(format!("{}.lock", sha1_hex(session.cache_identifier())));
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(SsoError::Cache)?;
+        file.lock().map_err(SsoError::Cache)?;
+        Ok(Self { _file: file })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_waits_for_the_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = Env::from_map([("SSOENV_CACHE_DIR", dir.path())]);
+        let session = SsoSession {
+            name: Some("s".into()),
+            start_url: "https://x".into(),
+            region: "us-east-1".into(),
+            registration_scopes: None,
+        };
+        let first = SessionLock::acquire(&env, &session).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        let waiter = {
+            let env = env.clone();
+            let session = session.clone();
+            std::thread::spawn(move || {
+                let _second = SessionLock::acquire(&env, &session).unwrap();
+                tx.send(()).unwrap();
+            })
+        };
+        assert!(
+            rx.recv_timeout(std::time::Duration::from_millis(200))
+                .is_err(),
+            "the lock was not exclusive"
+        );
+        drop(first);
+        rx.recv_timeout(std::time::Duration::from_secs(5))
+            .expect("the lock was never released");
+        waiter.join().unwrap();
+    }
+}
