@@ -5,6 +5,8 @@ mod env;
 mod exec;
 mod init;
 mod list;
+mod login;
+mod logout;
 mod prompt;
 mod sandbox;
 mod status;
@@ -13,10 +15,14 @@ mod whoami;
 use std::io::{self, Write};
 
 use crate::cli::{Cli, Command};
-use crate::config::{AwsConfig, ConfigError, Profile, profile};
-use crate::credentials::{self, Credentials};
+use jiff::Timestamp;
+
+use crate::config::profile::ChainBase;
+use crate::config::{AwsConfig, ConfigError, Profile, ProfileKind, SsoSession, profile};
+use crate::credentials::{self, Credentials, CredentialsError};
 use crate::env::Env;
 use crate::error::{Error, exit};
+use crate::sso::{self, LoginOptions, SsoError, TokenStatus};
 
 pub fn run(cli: Cli) -> Result<(), Error> {
     let env = Env::process();
@@ -30,10 +36,8 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Prompt(args) => prompt::run(args, &env, &mut stdout),
         Command::Init(args) => init::run(args, &mut stdout),
         Command::Sandbox(args) => sandbox::run(args),
-        other => Err(Error::message(
-            exit::FAILURE,
-            format!("not built yet: {other:?}"),
-        )),
+        Command::Login(args) => login::run(args, &env),
+        Command::Logout(args) => logout::run(args, &env),
     };
     result.and(stdout.flush().map_err(Error::from))
 }
@@ -47,8 +51,10 @@ struct Selected {
 
 impl Selected {
     fn load(env: &Env, name: Option<&str>) -> Result<Self, Error> {
+        // After `asp -c dev` only SSOENV_PROFILE names the profile in use.
         let name = name
             .map(str::to_string)
+            .or_else(|| env.var("SSOENV_PROFILE"))
             .or_else(|| env.var("AWS_PROFILE"))
             .unwrap_or_else(|| "default".into());
         let config = AwsConfig::load_for(env, &name)?;
@@ -61,28 +67,67 @@ impl Selected {
         Ok(Self { config, profile })
     }
 
-    /// Logs in first when the profile's SSO session needs it (`env --login`, what `asp` runs).
-    fn ensure_logged_in(&self, _env: &Env) -> Result<(), Error> {
-        Ok(())
+    /// The IAM Identity Center session the profile logs in through, directly or at the root of
+    /// its role chain.
+    fn sso_session(&self) -> Result<SsoSession, Error> {
+        if let ProfileKind::SsoToken { session } | ProfileKind::Sso { session, .. } =
+            &self.profile.kind
+        {
+            return Ok(session.clone());
+        }
+        match profile::chain(&self.config.set, &self.profile.name)?.base {
+            ChainBase::Sso { session, .. } => Ok(session),
+            _ => Err(Error::message(
+                exit::CONFIG,
+                format!(
+                    "profile `{}` does not log in through IAM Identity Center",
+                    self.profile.name
+                ),
+            )),
+        }
     }
 
-    /// The profile's credentials: from local state when fresh, else through the network.
-    fn credentials(&self, env: &Env, _login: bool) -> Result<Credentials, Error> {
+    fn login_hint(&self) -> String {
+        format!("ssoenv login {}", self.profile.name)
+    }
+
+    /// Logs in first when the profile's SSO session needs it (`env --login`, what `asp` runs).
+    /// Local state decides; a token that refreshes silently needs nothing.
+    fn ensure_logged_in(&self, env: &Env) -> Result<(), Error> {
+        let Ok(session) = self.sso_session() else {
+            return Ok(());
+        };
+        match sso::token_status(env, &session, Timestamp::now()) {
+            TokenStatus::Valid { .. } | TokenStatus::Refreshable { .. } => Ok(()),
+            TokenStatus::Expired { .. } | TokenStatus::Missing => {
+                runtime()?.block_on(sso::login(env, &session, LoginOptions::default()))?;
+                Ok(())
+            }
+        }
+    }
+
+    /// The profile's credentials: from local state when fresh, else through the network; with
+    /// `login`, a session that needs it is logged in to first.
+    fn credentials(&self, env: &Env, login: bool) -> Result<Credentials, Error> {
         let chain = profile::chain(&self.config.set, &self.profile.name)?;
-        if let Some(creds) =
-            credentials::cached(env, &self.config.set, &chain, jiff::Timestamp::now())
-        {
+        if let Some(creds) = credentials::cached(env, &self.config.set, &chain, Timestamp::now()) {
             return Ok(creds);
         }
-        let hint = format!("ssoenv login {}", self.profile.name);
+        let hint = self.login_hint();
         let region = self.profile.region.as_deref();
-        Ok(runtime()?.block_on(credentials::resolve(
-            env,
-            &self.config.set,
-            &chain,
-            region,
-            &hint,
-        ))?)
+        let runtime = runtime()?;
+        let resolve = || credentials::resolve(env, &self.config.set, &chain, region, &hint);
+        match runtime.block_on(resolve()) {
+            Err(CredentialsError::Sso(SsoError::LoginRequired { .. })) if login => {
+                runtime.block_on(sso::login(
+                    env,
+                    &self.sso_session()?,
+                    LoginOptions::default(),
+                ))?;
+                Ok(runtime.block_on(resolve())?)
+            }
+            result => Ok(result?),
+        }
     }
 }
 

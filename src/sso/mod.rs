@@ -2,12 +2,16 @@
 //! silent refresh, logout and role credentials.
 
 pub mod accounts;
+pub mod browser;
 pub mod cache;
 pub mod client;
 pub mod lock;
+pub mod login;
+pub mod logout;
 
 pub use cache::{TokenStatus, role_credentials_cache_key, token_status};
 pub use client::{AccessToken, RoleCredentials, access_token, role_credentials};
+pub use login::{LoginOptions, Outcome, login};
 
 use crate::error::exit;
 

@@ -664,10 +664,7 @@ fn write_corp_token(home: &Home) {
         "accessToken": "token",
         "expiresAt": "2099-01-01T00:00:00Z",
     });
-    let file = dir.join(format!(
-        "{}.json",
-        ssoenv::credentials::cache::hex_sha1("corp")
-    ));
+    let file = dir.join(format!("{}.json", ssoenv::pyjson::sha1_hex("corp")));
     std::fs::write(file, token.to_string()).expect("write token");
 }
 

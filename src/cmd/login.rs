@@ -1,0 +1,62 @@
+//! `ssoenv login`: log in to a profile's (or a named) sso-session, once for all its profiles.
+
+use std::io::Write;
+
+use jiff::Timestamp;
+
+use super::prompt::human;
+use crate::cli::LoginArgs;
+use crate::config::{AwsConfig, SsoSession, profile};
+use crate::env::Env;
+use crate::error::{Error, exit};
+use crate::sso::{self, LoginOptions, Outcome};
+
+pub fn run(args: LoginArgs, env: &Env) -> Result<(), Error> {
+    let session = match &args.sso_session {
+        Some(name) => named_session(env, name)?,
+        None => super::Selected::load(env, args.profile.name())?.sso_session()?,
+    };
+    let options = LoginOptions {
+        use_device_code: args.use_device_code,
+        no_browser: args.no_browser,
+        force: args.force,
+    };
+    let outcome = super::runtime()?.block_on(sso::login(env, &session, options))?;
+    let label = session.name.as_deref().map_or_else(
+        || session.start_url.clone(),
+        |n| format!("sso-session `{n}`"),
+    );
+    let left = |at: Timestamp| human(at.duration_since(Timestamp::now()));
+    let mut err = std::io::stderr();
+    match outcome {
+        Outcome::AlreadyValid { expires_at } => {
+            writeln!(
+                err,
+                "ssoenv: already logged in to {label} ({} left; --force logs in again)",
+                left(expires_at)
+            )?;
+        }
+        Outcome::Refreshed { expires_at } => {
+            writeln!(
+                err,
+                "ssoenv: refreshed the token of {label} ({} left)",
+                left(expires_at)
+            )?;
+        }
+        Outcome::LoggedIn { .. } => {}
+    }
+    Ok(())
+}
+
+pub fn named_session(env: &Env, name: &str) -> Result<SsoSession, Error> {
+    let config = AwsConfig::load(env)?;
+    profile::sso_session(&config.set, name)?.ok_or_else(|| {
+        Error::message(
+            exit::CONFIG,
+            format!(
+                "there is no [sso-session {name}] in {}",
+                config.locations.config.display()
+            ),
+        )
+    })
+}

@@ -1,0 +1,112 @@
+//! Logging out: revoke the token with the service (sso Logout), then delete it, and the role
+//! credentials cached from it, as `aws sso logout` does. Client registrations stay.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::cache::{self, role_credentials_cache_key};
+use super::client;
+use crate::config::SsoSession;
+use crate::env::Env;
+use crate::fsutil;
+
+/// Logs out of one session; `roles` are the (account, role) pairs of its profiles, whose cached
+/// credentials go too. Returns whether a token was there.
+pub async fn logout(
+    env: &Env,
+    session: &SsoSession,
+    roles: &[(String, String)],
+) -> std::io::Result<bool> {
+    let token = cache::load_token(env, session);
+    if let Some(token) = &token {
+        revoke(session, &token.access_token).await;
+    }
+    if let Some(path) = cache::token_path(env, session) {
+        fsutil::remove_if_exists(&path)?;
+    }
+    if let Some(dir) = env.cli_cache_dir() {
+        for (account, role) in roles {
+            let path = dir.join(format!(
+                "{}.json",
+                role_credentials_cache_key(session, account, role)
+            ));
+            remove_if(&path, is_sso_credentials)?;
+        }
+    }
+    Ok(token.is_some())
+}
+
+/// What `aws sso logout` does: every token in the SSO cache (revoked, then deleted) and every SSO
+/// role credential in the CLI cache. Returns how many tokens there were.
+pub async fn logout_all(env: &Env) -> std::io::Result<usize> {
+    let mut tokens = 0;
+    if let Some(dir) = env.sso_cache_dir() {
+        for path in json_files(&dir) {
+            let Some(value) = read_json(&path) else {
+                continue;
+            };
+            let Some(access_token) = value.get("accessToken").and_then(Value::as_str) else {
+                continue;
+            };
+            if let Some(region) = value.get("region").and_then(Value::as_str) {
+                let session = SsoSession {
+                    name: None,
+                    start_url: value
+                        .get("startUrl")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    region: region.to_string(),
+                    registration_scopes: None,
+                };
+                revoke(&session, access_token).await;
+            }
+            fsutil::remove_if_exists(&path)?;
+            tokens += 1;
+        }
+    }
+    if let Some(dir) = env.cli_cache_dir() {
+        for path in json_files(&dir) {
+            remove_if(&path, is_sso_credentials)?;
+        }
+    }
+    Ok(tokens)
+}
+
+/// Best effort: an expired or already revoked token is what logging out wants anyway.
+async fn revoke(session: &SsoSession, access_token: &str) {
+    let _ = client::portal_client(session)
+        .await
+        .logout()
+        .access_token(access_token)
+        .send()
+        .await;
+}
+
+fn json_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "json"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn read_json(path: &Path) -> Option<Value> {
+    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+}
+
+fn is_sso_credentials(value: &Value) -> bool {
+    value.get("ProviderType").and_then(Value::as_str) == Some("sso")
+}
+
+fn remove_if(path: &Path, predicate: fn(&Value) -> bool) -> std::io::Result<()> {
+    match read_json(path) {
+        Some(value) if predicate(&value) => fsutil::remove_if_exists(path),
+        _ => Ok(()),
+    }
+}
