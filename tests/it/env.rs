@@ -268,3 +268,111 @@ fn role_chains_work_against_motos_sts_too() {
     assert!(vars.get("AWS_SESSION_TOKEN").is_some_and(|t| !t.is_empty()));
     assert_eq!(setup.sandbox.stats()["AssumeRole"], 0);
 }
+
+/// Lines `NAME=value` for the variables a child of the shell sees, after a marker line (the
+/// same text in every shell; `|| true` because strict mode fails a grep that matches nothing).
+fn snapshot(marker: &str) -> String {
+    format!(
+        "echo '--{marker}'; env | sort | grep -E '^(AWS_(PROFILE|REGION|ACCESS_KEY_ID|ACCOUNT_ID)|SSOENV_PROFILE)=' || true\n"
+    )
+}
+
+#[test]
+fn asp_logs_in_once_switches_and_leaves_the_shell_alone_on_errors() {
+    let setup = Setup::new(&[]);
+    let browser_log = setup.home.path().join("browser.log");
+    for kind in SHELLS {
+        // Every shell starts logged out, so each one goes through the browser once.
+        let _ = std::fs::remove_dir_all(setup.home.path().join(".aws/sso/cache"));
+        let _ = std::fs::remove_dir_all(setup.home.path().join(".aws/cli/cache"));
+        let _ = std::fs::remove_file(&browser_log);
+        let (load, fail) = match kind {
+            ShellKind::Fish => (
+                "ssoenv init fish | source\n",
+                "asp nope; or echo \"status=$status\"\n",
+            ),
+            _ => (
+                if kind == ShellKind::Bash {
+                    "eval \"$(ssoenv init bash)\"\n"
+                } else {
+                    "eval \"$(ssoenv init zsh)\"\n"
+                },
+                "asp nope || echo \"status=$?\"\n",
+            ),
+        };
+        let mut script = String::from(load);
+        script.push_str("asp dev\n");
+        script.push_str(&snapshot("dev"));
+        script.push_str("asp -c readonly\n");
+        script.push_str(&snapshot("readonly"));
+        script.push_str(fail);
+        script.push_str(&snapshot("after-error"));
+        script.push_str("asp\n");
+        script.push_str(&snapshot("cleared"));
+        let browser = format!(
+            "sh -c 'echo opened >> {}; exec curl -sSfL -o /dev/null \"$0\"'",
+            browser_log.display()
+        );
+        let bin_dir = ssoenv_bin().parent().unwrap().to_path_buf();
+        let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        )))
+        .unwrap();
+        let out = strict_shell(kind, setup.home.path(), &script)
+            .env("PATH", path)
+            .envs(setup.vars())
+            .env("BROWSER", browser)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{kind:?}: {stderr}");
+        let section = |marker: &str| -> Vec<String> {
+            stdout
+                .split(&format!("--{marker}\n"))
+                .nth(1)
+                .unwrap_or_default()
+                .lines()
+                .take_while(|l| !l.starts_with("--"))
+                .filter(|l| !l.starts_with("status="))
+                .map(str::to_string)
+                .collect()
+        };
+        assert_eq!(
+            section("dev"),
+            ["AWS_PROFILE=dev", "AWS_REGION=eu-west-1"],
+            "{kind:?}: {stdout}"
+        );
+        let readonly = section("readonly");
+        assert_eq!(readonly.len(), 4, "{kind:?}: {readonly:?}");
+        assert!(
+            readonly[0].starts_with("AWS_ACCESS_KEY_ID=ASIA")
+                && readonly[1] == "AWS_ACCOUNT_ID=111111111111"
+        );
+        assert_eq!(
+            readonly[2..],
+            [
+                "AWS_REGION=us-east-1".to_string(),
+                "SSOENV_PROFILE=readonly".to_string()
+            ]
+        );
+        // The unknown profile changed nothing, said why, and returned ssoenv's status.
+        assert_eq!(section("after-error"), readonly, "{kind:?}");
+        assert!(stdout.contains("status=3"), "{kind:?}: {stdout}");
+        assert!(stderr.contains("profile `nope`"), "{kind:?}: {stderr}");
+        assert!(section("cleared").is_empty(), "{kind:?}: {stdout}");
+        // One browser for the session, although two profiles of it were used; no secret shown.
+        assert_eq!(
+            std::fs::read_to_string(&browser_log).unwrap_or_default(),
+            "opened\n",
+            "{kind:?}"
+        );
+        let secret_line = readonly[0]
+            .trim_start_matches("AWS_ACCESS_KEY_ID=")
+            .to_string();
+        assert!(
+            !stderr.contains(&secret_line),
+            "{kind:?}: the access key reached the terminal"
+        );
+    }
+}
