@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod config;
 mod env;
+mod prompt;
 mod sandbox;
 mod shell;
 mod sso;
