@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
+use ssoenv::pyjson::sha1_hex;
+
 const RUNS: usize = 200;
 const WARMUP: usize = 20;
 const SIZES: [usize; 3] = [10, 1_000, 10_000];
@@ -73,14 +75,6 @@ impl Fixture {
             .stderr(Stdio::null());
         cmd
     }
-}
-
-fn sha1_hex(text: &str) -> String {
-    use sha1::{Digest, Sha1};
-    Sha1::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Median and 90th percentile of `RUNS` runs, after a warm-up.
@@ -171,6 +165,31 @@ fn main() -> ExitCode {
             args: &["env", "p0", "--credentials", "--shell", "bash"],
             vars: &[],
             target: |n| (n == 10).then_some(3.0),
+            relative_to_true: false,
+        },
+        Row {
+            name: "prompt (AWS_PROFILE=p0)",
+            args: &["prompt"],
+            vars: &[("AWS_PROFILE", "p0")],
+            target: |n| match n {
+                10 => Some(1.5),
+                10_000 => Some(2.0),
+                _ => None,
+            },
+            relative_to_true: false,
+        },
+        Row {
+            name: "prompt (no profile active)",
+            args: &["prompt"],
+            vars: &[],
+            target: |_| None,
+            relative_to_true: false,
+        },
+        Row {
+            name: "complete `ssoenv exec <TAB>`",
+            args: &["--", "ssoenv", "exec", ""],
+            vars: &[("COMPLETE", "fish")],
+            target: |n| (n == 10_000).then_some(15.0),
             relative_to_true: false,
         },
         Row {
