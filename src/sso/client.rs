@@ -86,8 +86,12 @@ pub async fn access_token(
     }
     let _lock = SessionLock::acquire(env, session)?;
     // Another process may have refreshed while this one waited for the lock.
+    let seen = token.access_token;
     let token = cache::load_token(env, session).ok_or_else(login_required)?;
-    if token.expires_at > Timestamp::now() + WINDOW {
+    // A different, unexpired token is another process's refresh: use it even when the service
+    // issues short-lived tokens, or every waiter would refresh once more.
+    let refreshed_meanwhile = token.access_token != seen && token.expires_at > Timestamp::now();
+    if refreshed_meanwhile || token.expires_at > Timestamp::now() + WINDOW {
         return Ok(AccessToken(token.access_token));
     }
     match refresh(env, session, &token).await {
