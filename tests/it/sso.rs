@@ -212,9 +212,13 @@ fn throttled_and_failed_requests_are_retried() {
 
 /// Makes the cached token expire in a minute: inside the refresh window, still refreshable.
 fn age_token(s: &Setup) {
+    set_expiry(s, 60);
+}
+
+fn set_expiry(s: &Setup, secs_from_now: i64) {
     let raw = std::fs::read_to_string(s.token_path()).unwrap();
     let old = s.token()["expiresAt"].as_str().unwrap().to_string();
-    let soon = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(60))
+    let soon = (jiff::Timestamp::now() + jiff::SignedDuration::from_secs(secs_from_now))
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
     std::fs::write(s.token_path(), raw.replace(&old, &soon)).unwrap();
@@ -266,6 +270,34 @@ fn login_refreshes_silently_instead_of_opening_a_browser() {
     let stats = s.sandbox.stats();
     assert_eq!(count(&stats, &["CreateToken", "refresh_token"]), 1);
     assert_eq!(count(&stats, &["Authorize"]), 0);
+}
+
+#[test]
+fn a_failed_refresh_of_an_expired_token_is_a_service_error_and_a_revoked_one_needs_login() {
+    use std::io::{Read, Write};
+    let s = Setup::new(&[]);
+    s.login_ok(&["login", "dev"]);
+    set_expiry(&s, -60);
+    // Three 500s use up the SDK's attempts: the session may be fine, so no "log in" advice.
+    s.sandbox.inject(0, 3);
+    let (out, _, stderr) = run(&mut s.ssoenv(&["credential-process", "dev"]));
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    // Revoke the session (Logout revokes the refresh token issued with the access token).
+    let token = s.token()["accessToken"].as_str().unwrap().to_string();
+    let authority = s.sandbox.url.strip_prefix("http://").unwrap();
+    let mut stream = std::net::TcpStream::connect(authority).unwrap();
+    write!(
+        stream,
+        "POST /logout HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\
+         x-amz-sso_bearer_token: {token}\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let (out, _, stderr) = run(&mut s.ssoenv(&["credential-process", "dev"]));
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("ssoenv login"), "{stderr}");
 }
 
 #[test]
