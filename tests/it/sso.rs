@@ -200,6 +200,31 @@ fn no_browser_prints_the_url_and_code_to_stderr_only() {
 }
 
 #[test]
+fn a_denied_device_authorization_fails_and_writes_nothing() {
+    let s = Setup::new(&[]);
+    let deny = s.home.path().join("deny.sh");
+    std::fs::write(
+        &deny,
+        "#!/bin/sh\nexec curl -sSL -o /dev/null \"$1&action=deny\"\n",
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&deny, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let (out, stdout, stderr) = run(s.ssoenv(&["login", "prod"]).env("BROWSER", &deny));
+    assert!(!out.status.success(), "{stderr}");
+    assert_eq!(stdout, "");
+    let tokens = std::fs::read_dir(s.cache_dir())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| std::fs::read_to_string(e.path()).is_ok_and(|t| t.contains("accessToken")))
+        .count();
+    assert_eq!(tokens, 0, "only the registration may be cached");
+}
+
+#[test]
 fn throttled_and_failed_requests_are_retried() {
     // The SDK's standard retry makes three attempts per call.
     let s = Setup::new(&["--throttle", "1", "--fail", "1"]);
