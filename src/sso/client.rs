@@ -8,6 +8,7 @@ use std::fmt;
 
 use aws_config::BehaviorVersion;
 use aws_sdk_sso::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 use jiff::Timestamp;
 
 use super::SsoError;
@@ -86,15 +87,19 @@ pub async fn access_token(
     }
     let _lock = SessionLock::acquire(env, session)?;
     // Another process may have refreshed while this one waited for the lock.
+    let seen = token.access_token;
     let token = cache::load_token(env, session).ok_or_else(login_required)?;
-    if token.expires_at > Timestamp::now() + WINDOW {
+    // A different, unexpired token is another process's refresh: use it even when the service
+    // issues short-lived tokens, or every waiter would refresh once more.
+    let refreshed_meanwhile = token.access_token != seen && token.expires_at > Timestamp::now();
+    if refreshed_meanwhile || token.expires_at > Timestamp::now() + WINDOW {
         return Ok(AccessToken(token.access_token));
     }
     match refresh(env, session, &token).await {
         Ok(fresh) => Ok(AccessToken(fresh.access_token)),
         // A failed refresh leaves a still-valid token usable, as botocore does.
         Err(_) if token.expires_at > Timestamp::now() => Ok(AccessToken(token.access_token)),
-        Err(SsoError::Service { .. }) => Err(login_required()),
+        Err(SsoError::SessionEnded) => Err(login_required()),
         Err(e) => Err(e),
     }
 }
@@ -108,10 +113,7 @@ pub async fn refresh(
     let (Some(client_id), Some(client_secret), Some(refresh_token)) =
         (&token.client_id, &token.client_secret, &token.refresh_token)
     else {
-        return Err(SsoError::Service {
-            operation: "CreateToken",
-            message: "the token cannot be refreshed".into(),
-        });
+        return Err(SsoError::SessionEnded);
     };
     let now = Timestamp::now();
     let out = oidc_client(session)
@@ -123,9 +125,15 @@ pub async fn refresh(
         .refresh_token(refresh_token)
         .send()
         .await
-        .map_err(|e| SsoError::Service {
-            operation: "CreateToken",
-            message: describe(&e),
+        .map_err(|e| {
+            if e.as_service_error().is_some_and(session_ended) {
+                SsoError::SessionEnded
+            } else {
+                SsoError::Service {
+                    operation: "CreateToken",
+                    message: describe(&e),
+                }
+            }
         })?;
     let access_token = out.access_token().ok_or_else(|| SsoError::Service {
         operation: "CreateToken",
@@ -139,6 +147,19 @@ pub async fn refresh(
     );
     cache::store_token(env, session, &fresh).map_err(SsoError::Cache)?;
     Ok(fresh)
+}
+
+/// The refusals that mean the session is over and only a login helps; anything else (throttling
+/// or 5xx after the SDK's retries, the network) is a service failure a retry later may cure.
+fn session_ended(err: &CreateTokenError) -> bool {
+    matches!(
+        err,
+        CreateTokenError::InvalidGrantException(_)
+            | CreateTokenError::InvalidClientException(_)
+            | CreateTokenError::ExpiredTokenException(_)
+            | CreateTokenError::AccessDeniedException(_)
+            | CreateTokenError::UnauthorizedClientException(_)
+    )
 }
 
 /// Role credentials from IAM Identity Center.

@@ -20,12 +20,18 @@ pub struct SessionLock {
 impl SessionLock {
     /// Waits until no other process holds the session's lock, then holds it.
     pub fn acquire(env: &Env, session: &SsoSession) -> Result<Self, SsoError> {
+        Self::acquire_key(env, &sha1_hex(session.cache_identifier()))
+    }
+
+    /// The same lock by its key, the token file's name without `.json` (for `logout --all`, which
+    /// knows the files but not their sessions).
+    pub fn acquire_key(env: &Env, key: &str) -> Result<Self, SsoError> {
         let dir = env
             .state_dir()
             .ok_or_else(|| SsoError::Cache(std::io::Error::other("no folder for ssoenv's state")))?
             .join("locks");
         fsutil::ensure_private_dir(&dir).map_err(SsoError::Cache)?;
-        let path = dir.join(format!("{}.lock", sha1_hex(session.cache_identifier())));
+        let path = dir.join(format!("{key}.lock"));
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)

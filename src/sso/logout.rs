@@ -5,25 +5,29 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use super::SsoError;
 use super::cache::{self, role_credentials_cache_key};
 use super::client;
+use super::lock::SessionLock;
 use crate::config::SsoSession;
 use crate::env::Env;
 use crate::fsutil;
 
 /// Logs out of one session; `roles` are the (account, role) pairs of its profiles, whose cached
-/// credentials go too. Returns whether a token was there.
+/// credentials go too. Returns whether a token was there. Holds the session's lock so that a
+/// refresh in flight in another process cannot write the token back after it is deleted.
 pub async fn logout(
     env: &Env,
     session: &SsoSession,
     roles: &[(String, String)],
-) -> std::io::Result<bool> {
+) -> Result<bool, SsoError> {
+    let _lock = SessionLock::acquire(env, session)?;
     let token = cache::load_token(env, session);
     if let Some(token) = &token {
         revoke(session, &token.access_token).await;
     }
     if let Some(path) = cache::token_path(env, session) {
-        fsutil::remove_if_exists(&path)?;
+        fsutil::remove_if_exists(&path).map_err(SsoError::Cache)?;
     }
     if let Some(dir) = env.cli_cache_dir() {
         for (account, role) in roles {
@@ -31,7 +35,7 @@ pub async fn logout(
                 "{}.json",
                 role_credentials_cache_key(session, account, role)
             ));
-            remove_if(&path, is_sso_credentials)?;
+            remove_if(&path, is_sso_credentials).map_err(SsoError::Cache)?;
         }
     }
     Ok(token.is_some())
@@ -39,10 +43,20 @@ pub async fn logout(
 
 /// What `aws sso logout` does: every token in the SSO cache (revoked, then deleted) and every SSO
 /// role credential in the CLI cache. Returns how many tokens there were.
-pub async fn logout_all(env: &Env) -> std::io::Result<usize> {
+pub async fn logout_all(env: &Env) -> Result<usize, SsoError> {
     let mut tokens = 0;
     if let Some(dir) = env.sso_cache_dir() {
         for path in json_files(&dir) {
+            if read_json(&path).is_none_or(|v| v.get("accessToken").is_none()) {
+                continue;
+            }
+            // The token file's name is the session's lock key; read it again under the lock, as
+            // a refresh may have replaced it meanwhile.
+            let key = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default();
+            let _lock = SessionLock::acquire_key(env, key)?;
             let Some(value) = read_json(&path) else {
                 continue;
             };
@@ -62,13 +76,13 @@ pub async fn logout_all(env: &Env) -> std::io::Result<usize> {
                 };
                 revoke(&session, access_token).await;
             }
-            fsutil::remove_if_exists(&path)?;
+            fsutil::remove_if_exists(&path).map_err(SsoError::Cache)?;
             tokens += 1;
         }
     }
     if let Some(dir) = env.cli_cache_dir() {
         for path in json_files(&dir) {
-            remove_if(&path, is_sso_credentials)?;
+            remove_if(&path, is_sso_credentials).map_err(SsoError::Cache)?;
         }
     }
     Ok(tokens)

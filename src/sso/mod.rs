@@ -28,6 +28,10 @@ pub enum SsoError {
     /// The login did not complete (denied, timed out, a mismatched callback, …).
     #[error("login failed: {0}")]
     Login(String),
+    /// The service refused a refresh (revoked, expired registration, …), or the token has nothing
+    /// to refresh with: only a login helps.
+    #[error("the SSO session has ended")]
+    SessionEnded,
     #[error("cannot write the SSO cache: {0}")]
     Cache(#[source] std::io::Error),
 }
@@ -35,7 +39,7 @@ pub enum SsoError {
 impl SsoError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            SsoError::LoginRequired { .. } => exit::LOGIN_REQUIRED,
+            SsoError::LoginRequired { .. } | SsoError::SessionEnded => exit::LOGIN_REQUIRED,
             SsoError::Service { .. } => exit::SERVICE,
             SsoError::Login(_) | SsoError::Cache(_) => exit::FAILURE,
         }
