@@ -225,27 +225,27 @@ pub struct SandboxArgs {
 /// the description zsh, fish and PowerShell show beside each name.
 fn profile_completer() -> ArgValueCandidates {
     ArgValueCandidates::new(|| {
-        let Ok(config) = crate::config::AwsConfig::load(&crate::env::Env::process()) else {
+        let Ok((_, _, summaries)) =
+            crate::config::AwsConfig::summaries(&crate::env::Env::process())
+        else {
             return Vec::new();
         };
-        config
-            .set
-            .profiles
-            .iter()
-            .map(|(name, section)| {
-                let role_arn = section.get("role_arn");
-                let account = section
-                    .get("sso_account_id")
+        summaries
+            .into_iter()
+            .map(|(name, s)| {
+                let role_arn = s.role_arn.as_deref();
+                let account = s
+                    .sso_account_id
+                    .as_deref()
                     .or_else(|| role_arn.and_then(account_of_role_arn));
-                let role = section
-                    .get("sso_role_name")
+                let role = s
+                    .sso_role_name
+                    .as_deref()
                     .or_else(|| role_arn.and_then(role_name_of_arn));
                 let help = match (account, role) {
                     (Some(a), Some(r)) => Some(format!("{a} {r}")),
                     (Some(a), None) => Some(a.to_string()),
-                    _ => section
-                        .get("sso_session")
-                        .map(|s| format!("sso-session {s}")),
+                    _ => s.sso_session.map(|s| format!("sso-session {s}")),
                 };
                 CompletionCandidate::new(name).help(help.map(Into::into))
             })

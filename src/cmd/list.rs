@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::cli::ListArgs;
 use crate::config::profile::{self, ChainBase};
-use crate::config::{AwsConfig, ProfileKind};
+use crate::config::{AwsConfig, ProfileKind, ProfileSet, Section};
 use crate::env::Env;
 use crate::error::Error;
 
@@ -28,21 +28,29 @@ struct Row {
     error: Option<String>,
 }
 
+fn no_config(config: &std::path::Path) -> io::Result<()> {
+    writeln!(
+        io::stderr(),
+        "ssoenv: no profiles: {} does not exist (run `aws configure sso`, or set AWS_CONFIG_FILE)",
+        config.display()
+    )
+}
+
 pub fn run(args: ListArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> {
-    let config = AwsConfig::load(env)?;
-    if !config.config_found && config.set.profiles.is_empty() {
-        writeln!(
-            io::stderr(),
-            "ssoenv: no profiles: {} does not exist (run `aws configure sso`, or set AWS_CONFIG_FILE)",
-            config.locations.config.display()
-        )?;
-        return Ok(());
-    }
     if args.names {
-        for name in config.set.profiles.keys() {
+        // For completion: names only, from a scan that splits no section.
+        let (locations, found, summaries) = AwsConfig::summaries(env)?;
+        if !found && summaries.is_empty() {
+            return Ok(no_config(&locations.config)?);
+        }
+        for name in summaries.keys() {
             writeln!(out, "{name}")?;
         }
         return Ok(());
+    }
+    let config = AwsConfig::load(env)?;
+    if !config.config_found && config.set.profiles.is_empty() {
+        return Ok(no_config(&config.locations.config)?);
     }
     let default = env
         .var("AWS_PROFILE")
@@ -50,8 +58,8 @@ pub fn run(args: ListArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> 
     let rows: Vec<Row> = config
         .set
         .profiles
-        .keys()
-        .map(|name| row(&config, name, name == &default))
+        .iter()
+        .map(|(name, section)| row(&config.set, name, section, name == &default))
         .collect();
     let mut err = io::stderr().lock();
     for row in &rows {
@@ -65,35 +73,39 @@ pub fn run(args: ListArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> 
     } else {
         table(&rows, out)?;
     }
+    // The process ends right after this: freeing ten thousand parsed sections one by one would
+    // cost milliseconds for nothing.
+    std::mem::forget(config);
+    std::mem::forget(rows);
     Ok(())
 }
 
-fn row(config: &AwsConfig, name: &str, default: bool) -> Row {
-    let section = config.set.profiles.get(name);
+/// One profile's row; borrows its section rather than resolving (and copying) it.
+fn row(set: &ProfileSet, name: &str, section: &Section, default: bool) -> Row {
     let mut row = Row {
         name: name.to_string(),
         kind: "invalid",
         default,
         account_id: None,
         role_name: None,
-        region: section.and_then(|s| s.get("region")).map(str::to_string),
+        region: section.get("region").map(str::to_string),
         sso_session: None,
         sso_start_url: None,
         role_arn: None,
         source_profile: None,
         error: None,
     };
-    let profile = match profile::resolve(&config.set, name) {
-        Ok(p) => p,
+    let kind = match profile::kind_of(set, section) {
+        Ok(kind) => kind,
         Err(e) => {
             row.error = Some(e.to_string());
             return row;
         }
     };
-    row.kind = profile.kind.label();
-    row.account_id = profile.account_id().map(str::to_string);
-    row.role_name = profile.role_name().map(str::to_string);
-    let session = match &profile.kind {
+    row.kind = kind.label();
+    row.account_id = kind.account_id(section).map(str::to_string);
+    row.role_name = kind.role_name().map(str::to_string);
+    let session = match &kind {
         ProfileKind::Sso { session, .. } | ProfileKind::SsoToken { session } => {
             Some(session.clone())
         }
@@ -103,7 +115,7 @@ fn row(config: &AwsConfig, name: &str, default: bool) -> Row {
                 row.source_profile = Some(p.clone());
             }
             // A role on top of an SSO profile logs in through that profile's session.
-            match profile::chain(&config.set, name) {
+            match profile::chain(set, name) {
                 Ok(chain) => match chain.base {
                     ChainBase::Sso { session, .. } => Some(session),
                     _ => None,

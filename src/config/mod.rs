@@ -5,7 +5,7 @@
 pub mod location;
 pub mod parse;
 pub mod profile;
-mod scan;
+pub mod scan;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -261,6 +261,18 @@ impl AwsConfig {
             }
             wanted.extend(missing);
         }
+    }
+
+    /// Every profile name with the keys completion describes it by, from a scan that splits no
+    /// section (see [`scan::summaries`]); `None` for the config when the file does not exist.
+    pub fn summaries(
+        env: &Env,
+    ) -> Result<(Locations, bool, BTreeMap<String, scan::Summary>), ConfigError> {
+        let locations = Locations::from_env(env)?;
+        let config = SourceFile::map(&locations.config)?;
+        let credentials = SourceFile::map(&locations.credentials)?;
+        let summaries = scan::summaries(config.as_ref(), credentials.as_ref());
+        Ok((locations, config.is_some(), summaries))
     }
 
     /// Resolves a profile, or says it is unknown and offers the closest names.

@@ -71,6 +71,26 @@ pub enum ProfileKind {
 }
 
 impl ProfileKind {
+    /// The account of a profile of this kind with this section.
+    pub fn account_id<'a>(&'a self, section: &'a Section) -> Option<&'a str> {
+        match self {
+            ProfileKind::Sso { account_id, .. } => Some(account_id),
+            ProfileKind::AssumeRole { role, .. } => account_of_role_arn(&role.role_arn),
+            ProfileKind::WebIdentity { role_arn } => account_of_role_arn(role_arn),
+            _ => section.get("aws_account_id"),
+        }
+    }
+
+    /// The role name: the SSO permission set, or the last part of a role ARN.
+    pub fn role_name(&self) -> Option<&str> {
+        match self {
+            ProfileKind::Sso { role_name, .. } => Some(role_name),
+            ProfileKind::AssumeRole { role, .. } => role_name_of_arn(&role.role_arn),
+            ProfileKind::WebIdentity { role_arn } => role_name_of_arn(role_arn),
+            _ => None,
+        }
+    }
+
     /// A short word for tables and JSON.
     pub fn label(&self) -> &'static str {
         match self {
@@ -107,22 +127,12 @@ impl Profile {
 
     /// The account the profile's credentials belong to, when the config says it.
     pub fn account_id(&self) -> Option<&str> {
-        match &self.kind {
-            ProfileKind::Sso { account_id, .. } => Some(account_id),
-            ProfileKind::AssumeRole { role, .. } => account_of_role_arn(&role.role_arn),
-            ProfileKind::WebIdentity { role_arn } => account_of_role_arn(role_arn),
-            _ => self.section.get("aws_account_id"),
-        }
+        self.kind.account_id(&self.section)
     }
 
     /// The role name: the SSO permission set, or the last part of a role ARN.
     pub fn role_name(&self) -> Option<&str> {
-        match &self.kind {
-            ProfileKind::Sso { role_name, .. } => Some(role_name),
-            ProfileKind::AssumeRole { role, .. } => role_name_of_arn(&role.role_arn),
-            ProfileKind::WebIdentity { role_arn } => role_name_of_arn(role_arn),
-            _ => None,
-        }
+        self.kind.role_name()
     }
 }
 
@@ -193,7 +203,8 @@ fn unknown(name: &str) -> ConfigError {
     }
 }
 
-fn kind_of(set: &ProfileSet, section: &Section) -> Result<ProfileKind, ConfigError> {
+/// What a profile's section makes it (the borrowed core of [`resolve`]).
+pub fn kind_of(set: &ProfileSet, section: &Section) -> Result<ProfileKind, ConfigError> {
     if let Some(role_arn) = section.get("role_arn") {
         if section.get("web_identity_token_file").is_some() {
             return Ok(ProfileKind::WebIdentity {

@@ -4,6 +4,8 @@
 //! converted or validated. Wanted sections go through the same `FileParser` as a full parse, so
 //! they merge exactly as `ProfileSet::parse` would merge them.
 
+use std::collections::BTreeMap;
+
 use memchr::{memchr, memchr_iter};
 
 use super::parse::{
@@ -107,5 +109,127 @@ impl LineCounter {
             self.offset = offset;
         }
         self.line
+    }
+}
+
+/// What completion and `list --names` need of a profile: its name, and the few keys a
+/// description is made of.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub sso_account_id: Option<String>,
+    pub sso_role_name: Option<String>,
+    pub role_arn: Option<String>,
+    pub sso_session: Option<String>,
+}
+
+const SUMMARY_KEYS: [&str; 4] = ["sso_account_id", "sso_role_name", "role_arn", "sso_session"];
+
+/// Every profile name (by the same header rules as a full parse) with a [`Summary`], reading
+/// each property line only far enough to see whether it is one of four keys. Much cheaper than
+/// [`ProfileSet::parse`] on a large config: nothing else is split, converted or allocated. The
+/// descriptions are best effort (a value continued onto the next line is cut at its first line);
+/// the names are exact.
+pub fn summaries(
+    config: Option<&SourceFile>,
+    credentials: Option<&SourceFile>,
+) -> BTreeMap<String, Summary> {
+    let mut out = BTreeMap::new();
+    for (kind, file) in [
+        (FileKind::Config, config),
+        (FileKind::Credentials, credentials),
+    ] {
+        if let Some(file) = file {
+            summarize(kind, body(file), &mut out);
+        }
+    }
+    out
+}
+
+fn summarize(kind: FileKind, bytes: &[u8], out: &mut BTreeMap<String, Summary>) {
+    let mut current: Option<String> = None;
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let line = &bytes[start..end];
+        if line.first() == Some(&b'[') {
+            let line = text(line);
+            current = header_inner(strip_cr(&line)).and_then(|inner| match classify(kind, inner) {
+                Target::Profile(name) => Some(name.to_string()),
+                Target::BareDefault => Some("default".to_string()),
+                _ => None,
+            });
+            if let Some(name) = &current {
+                out.entry(name.clone()).or_default();
+            }
+        } else if let Some(summary) = current.as_ref().and_then(|name| out.get_mut(name))
+            && let Some((key, value)) = summary_property(line)
+        {
+            let slot = match key {
+                0 => &mut summary.sso_account_id,
+                1 => &mut summary.sso_role_name,
+                2 => &mut summary.role_arn,
+                _ => &mut summary.sso_session,
+            };
+            *slot = Some(value);
+        }
+        start = end + 1;
+    }
+}
+
+/// `key = value` for one of [`SUMMARY_KEYS`] (by index), keys matched case-insensitively.
+fn summary_property(line: &[u8]) -> Option<(usize, String)> {
+    let first = *line.first()?;
+    // Continuation lines start with whitespace; comments and blanks cannot be a key.
+    if !first.is_ascii_alphabetic() {
+        return None;
+    }
+    let eq = memchr(b'=', line)?;
+    let key = line.get(..eq)?.trim_ascii();
+    let index = SUMMARY_KEYS
+        .iter()
+        .position(|k| key.eq_ignore_ascii_case(k.as_bytes()))?;
+    let value = text(line.get(eq + 1..)?).into_owned();
+    let value = value.trim();
+    // In a value, a comment starts at whitespace followed by `#` or `;`.
+    let cut = value
+        .char_indices()
+        .find(|&(i, c)| (c == '#' || c == ';') && value[..i].ends_with([' ', '\t']))
+        .map_or(value.len(), |(i, _)| i);
+    Some((index, value[..cut].trim_end().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_agree_with_a_full_parse() {
+        let config = SourceFile::new(
+            "/h/.aws/config",
+            "[default]\nregion = x\n[profile a]\nSSO_Account_Id = 1 # note\nsso_role_name=R\n\
+             [profile bad name]\nsso_account_id = 9\n[sso-session s]\nsso_region = y\n\
+             [profile b]\nrole_arn = arn:aws:iam::2:role/B\n  continued = no\nsso_session = s\n",
+        );
+        let credentials = SourceFile::new("/h/.aws/credentials", "[c]\naws_access_key_id = k\n");
+        let got = summaries(Some(&config), Some(&credentials));
+        let full = ProfileSet::parse(Some(&config), Some(&credentials)).unwrap();
+        assert_eq!(
+            got.keys().collect::<Vec<_>>(),
+            full.profiles.keys().collect::<Vec<_>>()
+        );
+        for (name, summary) in &got {
+            let section = &full.profiles[name];
+            // A continued value is cut at its first line, as documented.
+            let first = |key: &str| section.get(key).and_then(|v| v.lines().next());
+            let got = [
+                &summary.sso_account_id,
+                &summary.sso_role_name,
+                &summary.role_arn,
+                &summary.sso_session,
+            ];
+            for (key, value) in SUMMARY_KEYS.iter().zip(got) {
+                assert_eq!(value.as_deref(), first(key), "{name} {key}");
+            }
+        }
     }
 }
