@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod config;
 mod env;
+mod interop;
 mod prompt;
 mod sandbox;
 mod shell;
