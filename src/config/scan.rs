@@ -146,22 +146,24 @@ pub fn summaries(
 }
 
 fn summarize(kind: FileKind, bytes: &[u8], out: &mut BTreeMap<String, Summary>) {
-    let mut current: Option<String> = None;
+    // The section being read is collected here and merged once at its end: a map lookup per
+    // property line would cost more than the whole scan.
+    let mut current: Option<(String, Summary)> = None;
     let mut start = 0;
     while start < bytes.len() {
         let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
         let line = &bytes[start..end];
         if line.first() == Some(&b'[') {
+            if let Some((name, summary)) = current.take() {
+                merge(out, name, summary);
+            }
             let line = text(line);
             current = header_inner(strip_cr(&line)).and_then(|inner| match classify(kind, inner) {
-                Target::Profile(name) => Some(name.to_string()),
-                Target::BareDefault => Some("default".to_string()),
+                Target::Profile(name) => Some((name.to_string(), Summary::default())),
+                Target::BareDefault => Some(("default".to_string(), Summary::default())),
                 _ => None,
             });
-            if let Some(name) = &current {
-                out.entry(name.clone()).or_default();
-            }
-        } else if let Some(summary) = current.as_ref().and_then(|name| out.get_mut(name))
+        } else if let Some((_, summary)) = current.as_mut()
             && let Some((key, value)) = summary_property(line)
         {
             let slot = match key {
@@ -173,6 +175,24 @@ fn summarize(kind: FileKind, bytes: &[u8], out: &mut BTreeMap<String, Summary>) 
             *slot = Some(value);
         }
         start = end + 1;
+    }
+    if let Some((name, summary)) = current {
+        merge(out, name, summary);
+    }
+}
+
+/// Duplicate sections merge, later values winning, as in a full parse.
+fn merge(out: &mut BTreeMap<String, Summary>, name: String, summary: Summary) {
+    let entry = out.entry(name).or_default();
+    for (slot, value) in [
+        (&mut entry.sso_account_id, summary.sso_account_id),
+        (&mut entry.sso_role_name, summary.sso_role_name),
+        (&mut entry.role_arn, summary.role_arn),
+        (&mut entry.sso_session, summary.sso_session),
+    ] {
+        if value.is_some() {
+            *slot = value;
+        }
     }
 }
 

@@ -324,3 +324,37 @@ fn credential_process_prints_the_contract() {
     assert_eq!(json["AccessKeyId"], "AKIAKEYS");
     assert_eq!(json["SecretAccessKey"], "secret/with+chars");
 }
+
+#[test]
+fn whoami_reports_local_state_and_verifies_with_sts() {
+    let setup = crate::env::Setup::new(&[]);
+    let (out, stdout, _) = run(&mut setup.ssoenv(["whoami", "dev"]));
+    assert!(out.status.success());
+    assert!(
+        stdout.contains("sso session  sandbox: not logged in: run `ssoenv login dev`"),
+        "{stdout}"
+    );
+    setup.login("dev");
+    let (out, stdout, stderr) =
+        run(&mut setup.ssoenv(["whoami", "--profile", "dev", "--json", "--verify"]));
+    assert!(out.status.success(), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["account_id"], "111111111111");
+    assert_eq!(
+        json["account_name"], "sandbox-dev",
+        "names come from ListAccounts at login"
+    );
+    assert_eq!(json["role"], "Developer");
+    assert_eq!(json["sso_status"], "valid");
+    assert!(json["sso_seconds_left"].as_i64().unwrap() > 7 * 3600);
+    assert!(
+        json["arn"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:sts::111111111111:assumed-role/"),
+        "{json}"
+    );
+    // The active profile comes from the environment when none is named.
+    let (_, stdout, _) = run(setup.ssoenv(["whoami"]).env("AWS_PROFILE", "readonly"));
+    assert!(stdout.starts_with("profile      readonly\n"), "{stdout}");
+}

@@ -189,3 +189,31 @@ fn ssoenv_reads_tokens_in_every_writers_format() {
     assert_eq!(stats["CreateToken"]["refresh_token"], 0);
     assert_eq!(stats["GetRoleCredentials"], 3);
 }
+
+#[test]
+fn botocore_gets_credentials_through_credential_process() {
+    let setup = Setup::new(&[]);
+    setup.login("dev");
+    let bin = crate::common::ssoenv_bin().display().to_string();
+    let mut config = setup.sandbox.config_text();
+    config.push_str(&format!(
+        "\n[profile viaproc]\ncredential_process = {bin} credential-process dev\n"
+    ));
+    setup.home.write_config(&config);
+    let script = r#"
+import json, botocore.session
+creds = botocore.session.Session(profile="viaproc").get_credentials().get_frozen_credentials()
+sts = botocore.session.Session(profile="viaproc").create_client("sts", region_name="us-east-1")
+print(json.dumps({"key": creds.access_key, "arn": sts.get_caller_identity()["Arn"]}))
+"#;
+    let (ok, stdout, stderr) = python(&setup, script);
+    assert!(ok, "{stderr}");
+    let got: Value = serde_json::from_str(&stdout).unwrap();
+    assert!(got["key"].as_str().unwrap().starts_with("ASIA"), "{got}");
+    assert!(
+        got["arn"]
+            .as_str()
+            .unwrap()
+            .starts_with("arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Developer_")
+    );
+}
