@@ -8,11 +8,9 @@ use serde_json::Value;
 use crate::common::run;
 use crate::env::Setup;
 
-/// botocore in a clean environment that sees this setup's HOME, config and sandbox.
-fn python(setup: &Setup, script: &str) -> (bool, String, String) {
-    let mut cmd = Command::new("python3");
-    cmd.args(["-c", script])
-        .env_clear()
+/// A clean environment that sees only this setup's HOME, config and sandbox.
+fn clean_aws_env(cmd: &mut Command, setup: &Setup) {
+    cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", setup.home.path())
         .env("AWS_CONFIG_FILE", setup.home.config_path())
@@ -21,6 +19,13 @@ fn python(setup: &Setup, script: &str) -> (bool, String, String) {
             setup.home.path().join(".aws/credentials"),
         )
         .envs(setup.sandbox.endpoint_env());
+}
+
+/// botocore, in [`clean_aws_env`].
+fn python(setup: &Setup, script: &str) -> (bool, String, String) {
+    let mut cmd = Command::new("python3");
+    cmd.args(["-c", script]);
+    clean_aws_env(&mut cmd, setup);
     if let Some(root) = std::env::var_os("PYENV_ROOT") {
         cmd.env("PYENV_ROOT", root);
     }
@@ -130,16 +135,8 @@ fn rust_sdk_reads_the_token_ssoenv_wrote() {
         "--ignored",
         "--nocapture",
         "--test-threads=1",
-    ])
-    .env_clear()
-    .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-    .env("HOME", setup.home.path())
-    .env("AWS_CONFIG_FILE", setup.home.config_path())
-    .env(
-        "AWS_SHARED_CREDENTIALS_FILE",
-        setup.home.path().join(".aws/credentials"),
-    )
-    .envs(setup.sandbox.endpoint_env());
+    ]);
+    clean_aws_env(&mut cmd, &setup);
     let (out, stdout, stderr) = run(&mut cmd);
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert!(stdout.contains("RUST_SDK_KEY=ASIA"), "{stdout}");
