@@ -20,12 +20,19 @@ pub struct SessionLock {
 impl SessionLock {
     /// Waits until no other process holds the session's lock, then holds it.
     pub fn acquire(env: &Env, session: &SsoSession) -> Result<Self, SsoError> {
+        Self::acquire_named(env, &sha1_hex(session.cache_identifier()))
+    }
+
+    /// The same lock for anything else fetched once for many processes (a role's credentials,
+    /// keyed by their cache key). `name` must be a safe file name; never hold a named lock while
+    /// waiting for one taken before it elsewhere: take named locks before the session's.
+    pub fn acquire_named(env: &Env, name: &str) -> Result<Self, SsoError> {
         let dir = env
             .state_dir()
             .ok_or_else(|| SsoError::Cache(std::io::Error::other("no folder for ssoenv's state")))?
             .join("locks");
         fsutil::ensure_private_dir(&dir).map_err(SsoError::Cache)?;
-        let path = dir.join(format!("{}.lock", sha1_hex(session.cache_identifier())));
+        let path = dir.join(format!("{name}.lock"));
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
