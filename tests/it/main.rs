@@ -5,6 +5,8 @@ mod cli;
 mod common;
 mod config;
 mod env;
+mod interop;
+mod login;
 mod sandbox;
 mod shell;
 mod sso;
