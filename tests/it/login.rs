@@ -721,7 +721,11 @@ fn corrupt_caches_warn_and_a_login_repairs_them() {
     std::fs::write(entry, b"\x00garbage{").unwrap();
     let (code, _, stderr) = credential_process(&setup, "dev");
     assert_eq!(code, Some(0), "{stderr}");
-    assert!(stderr.contains(&entry.display().to_string()), "{stderr}");
+    assert_eq!(
+        stderr.matches(&entry.display().to_string()).count(),
+        1,
+        "one warning naming the file: {stderr}"
+    );
     assert!(stderr.contains("warning"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
     let (_, value) = read_token(entry);
@@ -735,7 +739,11 @@ fn corrupt_caches_warn_and_a_login_repairs_them() {
     let (code, stdout, stderr) = credential_process(&setup, "dev");
     assert_eq!(code, Some(4), "{stderr}");
     assert_eq!(stdout, "");
-    assert!(stderr.contains(&path.display().to_string()), "{stderr}");
+    assert_eq!(
+        stderr.matches(&path.display().to_string()).count(),
+        1,
+        "{stderr}"
+    );
     assert!(stderr.contains("ssoenv login dev"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 
