@@ -65,8 +65,25 @@ pub fn load(env: &Env, key: &str, now: Timestamp) -> Option<Credentials> {
     }
 }
 
+/// Whether this process has not yet warned about `path`: a file is looked at more than once in a
+/// run (the local fast path, then under the fetch lock), and one warning says it all.
+pub(crate) fn first_warning_about(path: &Path) -> bool {
+    static WARNED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+    match WARNED.lock() {
+        Ok(warned) if warned.iter().any(|p| p == path) => false,
+        Ok(mut warned) => {
+            warned.push(path.to_path_buf());
+            true
+        }
+        Err(_) => true,
+    }
+}
+
 fn eprintln_warning(path: &Path) {
     use std::io::Write;
+    if !first_warning_about(path) {
+        return;
+    }
     let _ = writeln!(
         std::io::stderr(),
         "ssoenv: warning: ignoring unreadable cached credentials {}",

@@ -173,7 +173,8 @@ pub async fn resolve(
     };
     for role in &chain.roles {
         let key = cache::assume_role_key(role);
-        creds = match cache::load(env, &key, now) {
+        let _lock = fetch_lock(env, &key)?;
+        creds = match cache::load(env, &key, Timestamp::now()) {
             Some(cached) => cached,
             None => {
                 let (fresh, arn) = sts::assume_role(role, &creds, region).await?;
@@ -195,6 +196,7 @@ async fn sso_credentials(
     login_hint: &str,
 ) -> Result<Credentials, CredentialsError> {
     let key = sso::role_credentials_cache_key(session, account_id, role_name);
+    let _lock = fetch_lock(env, &key)?;
     if let Some(cached) = cache::load(env, &key, now) {
         return Ok(cached);
     }
@@ -209,6 +211,17 @@ async fn sso_credentials(
     };
     cache::store_sso(env, &key, &creds).map_err(CredentialsError::Cache)?;
     Ok(creds)
+}
+
+/// Held while one cache entry is looked up and, when missing, fetched and stored: processes
+/// started together for the same role (20 shells, a build running `credential_process` in
+/// parallel) then make one GetRoleCredentials or AssumeRole call, and the rest read its entry.
+/// Taken before the session's lock (which a refresh takes inside it), never after.
+fn fetch_lock(env: &Env, key: &str) -> Result<sso::lock::SessionLock, CredentialsError> {
+    Ok(sso::lock::SessionLock::acquire_key(
+        env,
+        &format!("credentials-{key}"),
+    )?)
 }
 
 pub fn environment_credentials(env: &Env) -> Option<Credentials> {

@@ -148,6 +148,9 @@ pub fn load_token(env: &Env, session: &SsoSession) -> Option<CachedToken> {
 }
 
 fn warn_unreadable(path: &Path) {
+    if !crate::credentials::cache::first_warning_about(path) {
+        return;
+    }
     let _ = writeln!(
         std::io::stderr(),
         "ssoenv: warning: ignoring unreadable SSO cache file {} (log in again to replace it)",

@@ -23,8 +23,9 @@ impl SessionLock {
         Self::acquire_key(env, &sha1_hex(session.cache_identifier()))
     }
 
-    /// The same lock by its key, the token file's name without `.json` (for `logout --all`, which
-    /// knows the files but not their sessions).
+    /// A lock by key: a token file's name without `.json` (for `logout --all`, which knows the
+    /// files but not their sessions), or a role-credential cache key (fetched once for many
+    /// processes). Take key locks before the session's, never while holding it.
     pub fn acquire_key(env: &Env, key: &str) -> Result<Self, SsoError> {
         let dir = env
             .state_dir()

@@ -1,16 +1,21 @@
-//! ssoenv's caches against clients nobody here wrote: botocore (Python) and the Rust SDK's own
-//! `aws-config` SSO provider, all pointed at `ssoenv sandbox`.
+//! The token cache shared both ways with other AWS clients: botocore and the Rust SDK's own
+//! `aws-config` read the token ssoenv wrote; ssoenv reads what they (and the AWS CLI) write.
 
 use std::process::Command;
 
+use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
 use crate::common::run;
 use crate::env::Setup;
+use crate::login::{assert_cli_format, cli_cache, cli_time, read_token, set_expiry, token_path};
 
-/// A clean environment that sees only this setup's HOME, config and sandbox.
-fn clean_aws_env(cmd: &mut Command, setup: &Setup) {
-    cmd.env_clear()
+/// Runs a python3 script with botocore in the setup's HOME and environment; returns its JSON.
+fn python(setup: &Setup, script: &str) -> Value {
+    let mut python = Command::new("python3");
+    python
+        .args(["-c", script])
+        .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", setup.home.path())
         .env("AWS_CONFIG_FILE", setup.home.config_path())
@@ -19,172 +24,265 @@ fn clean_aws_env(cmd: &mut Command, setup: &Setup) {
             setup.home.path().join(".aws/credentials"),
         )
         .envs(setup.sandbox.endpoint_env());
-}
-
-/// botocore, in [`clean_aws_env`].
-fn python(setup: &Setup, script: &str) -> (bool, String, String) {
-    let mut cmd = Command::new("python3");
-    cmd.args(["-c", script]);
-    clean_aws_env(&mut cmd, setup);
     if let Some(root) = std::env::var_os("PYENV_ROOT") {
-        cmd.env("PYENV_ROOT", root);
+        python.env("PYENV_ROOT", root);
     }
-    let (out, stdout, stderr) = run(&mut cmd);
-    (out.status.success(), stdout, stderr)
+    let (out, stdout, stderr) = run(&mut python);
+    assert!(out.status.success(), "python3: {stderr}");
+    serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{stdout}: {e}"))
 }
 
-fn token_path(setup: &Setup) -> std::path::PathBuf {
-    setup
-        .home
-        .path()
-        .join(".aws/sso/cache")
-        .join(format!("{}.json", ssoenv::pyjson::sha1_hex("sandbox")))
-}
-
-/// Rewrites the token's `expiresAt` (keeping the CLI's format), e.g. into the refresh window.
-fn set_expiry(setup: &Setup, minutes_from_now: i64) {
-    let path = token_path(setup);
-    let text = std::fs::read_to_string(&path).unwrap();
-    let at = (jiff::Timestamp::now() + jiff::SignedDuration::from_mins(minutes_from_now))
-        .strftime("%Y-%m-%dT%H:%M:%SZ");
-    let start = text.find("\"expiresAt\": \"").unwrap() + "\"expiresAt\": \"".len();
-    let fixed = format!("{}{at}{}", &text[..start], &text[start + 20..]);
-    std::fs::write(&path, fixed).unwrap();
-}
-
-const BOTOCORE_DEV_ARN: &str = r#"
-import json, botocore.session
-sts = botocore.session.Session(profile="dev").create_client("sts")
-print(json.dumps({"arn": sts.get_caller_identity()["Arn"]}))
+const BOTOCORE_CREDENTIALS: &str = r#"
+import json, sys
+import botocore.session
+out = {}
+for profile in ["dev", "readonly", "prod"]:
+    c = botocore.session.Session(profile=profile).get_credentials().get_frozen_credentials()
+    out[profile] = c.access_key
+print(json.dumps(out))
 "#;
 
 #[test]
-fn botocore_uses_the_token_ssoenv_wrote() {
+fn botocore_resolves_credentials_from_ssoenvs_tokens() {
     let setup = Setup::new(&[]);
     setup.login("dev");
-    let (ok, stdout, stderr) = python(&setup, BOTOCORE_DEV_ARN);
-    assert!(ok, "{stderr}");
-    let got: Value = serde_json::from_str(&stdout).unwrap();
-    assert!(
-        got["arn"]
-            .as_str()
-            .unwrap()
-            .starts_with("arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Developer_")
-    );
-    // botocore logged in with nothing of its own: one authorization, by ssoenv.
-    assert_eq!(
-        setup.sandbox.stats()["CreateToken"]["authorization_code"],
-        1
-    );
+    setup.login("prod");
+    setup.sandbox.reset_stats();
+    let got = python(&setup, BOTOCORE_CREDENTIALS);
+    for profile in ["dev", "readonly", "prod"] {
+        assert!(
+            got[profile].as_str().unwrap().starts_with("ASIA"),
+            "{profile}: {got}"
+        );
+    }
+    let stats = setup.sandbox.stats();
+    assert_eq!(stats["GetRoleCredentials"], 3, "{stats}");
+    assert_eq!(stats["CreateToken"]["refresh_token"], 0, "{stats}");
 }
 
 #[test]
 fn ssoenv_uses_the_token_botocore_refreshed() {
     let setup = Setup::new(&[]);
     setup.login("dev");
-    let before = std::fs::read_to_string(token_path(&setup)).unwrap();
-    // Inside botocore's 15-minute window: its SSOTokenProvider refreshes and writes the file.
-    set_expiry(&setup, 5);
-    let (ok, _, stderr) = python(&setup, BOTOCORE_DEV_ARN);
-    assert!(ok, "{stderr}");
-    let after = std::fs::read_to_string(token_path(&setup)).unwrap();
-    assert_ne!(before, after, "botocore did not write the refreshed token");
+    let path = token_path(&setup);
+    // Inside botocore's 15-minute refresh window, not yet expired.
+    set_expiry(&path, 5);
+    let (_, before) = read_token(&path);
+    setup.sandbox.reset_stats();
+    let script = r#"
+import json
+import botocore.session
+c = botocore.session.Session(profile="dev").get_credentials().get_frozen_credentials()
+print(json.dumps({"key": c.access_key}))
+"#;
+    python(&setup, script);
     assert_eq!(setup.sandbox.stats()["CreateToken"]["refresh_token"], 1);
-    // ssoenv takes botocore's file as it is, with no refresh of its own.
-    let (out, stdout, stderr) = run(&mut setup.ssoenv(["credential-process", "readonly"]));
+    let (text, after) = read_token(&path);
+    assert_ne!(
+        after["accessToken"], before["accessToken"],
+        "botocore refreshed"
+    );
+    // What botocore wrote is what ssoenv writes.
+    assert_cli_format(&text);
+
+    let (out, stdout, stderr) = run(&mut setup.ssoenv(["credential-process", "dev"]));
     assert!(out.status.success(), "{stderr}");
-    assert!(stdout.contains("\"AccountId\": \"111111111111\""));
-    assert_eq!(setup.sandbox.stats()["CreateToken"]["refresh_token"], 1);
+    assert!(stdout.contains("\"AccessKeyId\""));
+    let stats = setup.sandbox.stats();
+    assert_eq!(stats["CreateToken"]["refresh_token"], 1, "{stats}");
+    assert_eq!(stats["GetRoleCredentials"], 2, "{stats}");
+    assert_eq!(
+        read_token(&path).0,
+        text,
+        "ssoenv left botocore's token alone"
+    );
 }
 
-/// Run in a child process by the next test, with the environment it sets: aws-config reads
-/// HOME and the endpoint variables from the real process environment.
+/// The variable that turns [`aws_config_helper`] on; without it the helper does nothing.
+const HELPER_VAR: &str = "SSOENV_IT_AWS_CONFIG_PROFILE";
+
+/// Run by [`the_rust_sdks_sso_provider_reads_ssoenvs_token`] as a child process of this test
+/// binary: aws-config finds HOME only in the real process environment (its `ProviderConfig`
+/// `with_env`/`with_fs` are crate-private), and this process's own environment must stay as it is.
 #[test]
-#[ignore = "run by rust_sdk_reads_the_token_ssoenv_wrote in a child process"]
-fn rust_sdk_child() {
+#[ignore = "a helper, run in a child process with its own HOME"]
+fn aws_config_helper() {
+    let Ok(profile) = std::env::var(HELPER_VAR) else {
+        return;
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async {
-        use aws_config::BehaviorVersion;
-        use aws_sdk_sts::config::ProvideCredentials;
-        let config = aws_config::defaults(BehaviorVersion::latest())
-            .profile_name("dev")
+    let arn = runtime.block_on(async {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .profile_name(&profile)
             .load()
             .await;
-        let provider = config
-            .credentials_provider()
-            .expect("a credentials provider");
-        let creds = provider
-            .provide_credentials()
-            .await
-            .expect("SSO credentials from the SDK");
-        println!("RUST_SDK_KEY={}", creds.access_key_id());
+        let sts = aws_sdk_sts::Client::new(&config);
+        let me = sts.get_caller_identity().send().await.unwrap();
+        me.arn().unwrap().to_string()
     });
+    println!("HELPER-ARN {arn}");
 }
 
 #[test]
-fn rust_sdk_reads_the_token_ssoenv_wrote() {
+fn the_rust_sdks_sso_provider_reads_ssoenvs_token() {
     let setup = Setup::new(&[]);
     setup.login("dev");
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
-    cmd.args([
-        "--exact",
-        "interop::rust_sdk_child",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ]);
-    clean_aws_env(&mut cmd, &setup);
-    let (out, stdout, stderr) = run(&mut cmd);
-    assert!(out.status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("RUST_SDK_KEY=ASIA"), "{stdout}");
-    assert_eq!(setup.sandbox.stats()["GetRoleCredentials"], 1);
-}
-
-#[test]
-fn ssoenv_reads_tokens_in_every_writers_format() {
-    let setup = Setup::new(&[]);
-    setup.login("dev");
-    let written: Value =
-        serde_json::from_str(&std::fs::read_to_string(token_path(&setup)).unwrap()).unwrap();
-    let field = |k: &str| written[k].as_str().unwrap().to_string();
-    let later = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(6))
-        .strftime("%Y-%m-%dT%H:%M:%S")
-        .to_string();
-    let formats = [
-        // The AWS CLI's exact bytes (reference §1.2).
-        format!(
-            r#"{{"startUrl": "{}", "region": "us-east-1", "accessToken": "{}", "expiresAt": "{later}Z", "clientId": "{}", "clientSecret": "{}", "registrationExpiresAt": "{}", "refreshToken": "{}"}}"#,
-            field("startUrl"),
-            field("accessToken"),
-            field("clientId"),
-            field("clientSecret"),
-            field("registrationExpiresAt"),
-            field("refreshToken")
+    setup.login("prod");
+    setup.sandbox.reset_stats();
+    for (profile, want) in [
+        (
+            "dev",
+            "arn:aws:sts::111111111111:assumed-role/AWSReservedSSO_Developer_",
         ),
-        // The Rust SDK's compact form with fractional seconds.
-        format!(
-            r#"{{"accessToken":"{}","expiresAt":"{later}.123456Z","region":"us-east-1"}}"#,
-            field("accessToken")
+        (
+            "prod",
+            "arn:aws:sts::222222222222:assumed-role/AWSReservedSSO_ReadOnly_",
         ),
-        // Python's isoformat with an offset.
-        format!(
-            r#"{{"accessToken": "{}", "expiresAt": "{later}+00:00"}}"#,
-            field("accessToken")
-        ),
-    ];
-    for (i, text) in formats.iter().enumerate() {
-        std::fs::write(token_path(&setup), text).unwrap();
-        let _ = std::fs::remove_dir_all(setup.home.path().join(".aws/cli/cache"));
-        let (out, _, stderr) = run(&mut setup.ssoenv(["credential-process", "dev"]));
-        assert!(out.status.success(), "format {i}: {stderr}");
+    ] {
+        let mut helper = Command::new(std::env::current_exe().unwrap());
+        helper
+            .args([
+                "interop::aws_config_helper",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", setup.home.path())
+            .env("AWS_CONFIG_FILE", setup.home.config_path())
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                setup.home.path().join(".aws/credentials"),
+            )
+            .env(HELPER_VAR, profile)
+            .envs(setup.sandbox.endpoint_env());
+        let (out, stdout, stderr) = run(&mut helper);
+        assert!(out.status.success(), "{profile}: {stdout}\n{stderr}");
+        // The harness prints the test's name on the same line.
+        let arn = stdout
+            .split_once("HELPER-ARN ")
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("{profile}: the helper did not run: {stdout}"));
+        assert!(arn.starts_with(want), "{profile}: {arn}");
     }
-    // No refresh and no new login were needed for any of them.
     let stats = setup.sandbox.stats();
-    assert_eq!(stats["CreateToken"]["refresh_token"], 0);
-    assert_eq!(stats["GetRoleCredentials"], 3);
+    assert_eq!(stats["GetRoleCredentials"], 2, "{stats}");
+    assert_eq!(stats["GetCallerIdentity"], 2, "{stats}");
+    assert_eq!(stats["CreateToken"]["refresh_token"], 0, "{stats}");
+}
+
+/// The token as botocore's `_sso_json_dumps` writes it: Python's own json.dumps, keys in the
+/// CLI's order.
+const PYTHON_CLI_DUMPS: &str = r#"
+import json, os, sys
+path = os.environ["TOKEN_PATH"]
+with open(path) as f:
+    token = json.load(f)
+keys = ["startUrl", "region", "accessToken", "expiresAt", "clientId", "clientSecret",
+        "registrationExpiresAt", "refreshToken"]
+print(json.dumps({"text": json.dumps({k: token[k] for k in keys if k in token})}))
+"#;
+
+/// The Rust SDK's `save_cached_token`: compact JSON, its own key order, fractional seconds.
+fn rust_sdk_format(token: &Value, expires_at: &str) -> String {
+    format!(
+        r#"{{"accessToken":{},"expiresAt":"{expires_at}","refreshToken":{},"clientId":{},"clientSecret":{},"registrationExpiresAt":"{}","region":{},"startUrl":{}}}"#,
+        token["accessToken"],
+        token["refreshToken"],
+        token["clientId"],
+        token["clientSecret"],
+        token["registrationExpiresAt"]
+            .as_str()
+            .unwrap()
+            .replace('Z', ".250000Z"),
+        token["region"],
+        token["startUrl"],
+    )
+}
+
+/// Fractional microseconds, as the Rust SDK writes a non-whole second.
+fn with_fraction(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%S.123456Z").to_string()
+}
+
+#[test]
+fn ssoenv_reads_the_token_formats_of_every_writer() {
+    let setup = Setup::new(&[]);
+    setup.login("dev");
+    let path = token_path(&setup);
+    let (ours, token) = read_token(&path);
+
+    // The AWS CLI's format, produced by Python's json.dumps, is byte for byte what ssoenv wrote.
+    let mut py = Command::new("python3");
+    py.args(["-c", PYTHON_CLI_DUMPS])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("TOKEN_PATH", &path);
+    if let Some(root) = std::env::var_os("PYENV_ROOT") {
+        py.env("PYENV_ROOT", root);
+    }
+    let (out, stdout, stderr) = run(&mut py);
+    assert!(out.status.success(), "{stderr}");
+    let cli_text = serde_json::from_str::<Value>(&stdout).unwrap()["text"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(cli_text, ours);
+
+    let in_hours = |h| Timestamp::now() + SignedDuration::from_hours(h);
+    let offset = ours.replace(
+        &format!("\"expiresAt\": {}", token["expiresAt"]),
+        &format!(
+            "\"expiresAt\": \"{}\"",
+            in_hours(2).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        ),
+    );
+    assert_ne!(offset, ours);
+    let cases = [
+        ("the AWS CLI's", cli_text),
+        (
+            "the Rust SDK's",
+            rust_sdk_format(&token, &with_fraction(in_hours(2))),
+        ),
+        ("a +00:00 offset", offset),
+    ];
+    for (name, text) in cases {
+        std::fs::write(&path, &text).unwrap();
+        let _ = std::fs::remove_dir_all(cli_cache(&setup));
+        setup.sandbox.reset_stats();
+        let (out, _, stderr) = run(&mut setup.ssoenv(["credential-process", "dev"]));
+        assert!(out.status.success(), "{name}: {stderr}");
+        assert!(!stderr.contains("warning"), "{name}: {stderr}");
+        let stats = setup.sandbox.stats();
+        assert_eq!(stats["GetRoleCredentials"], 1, "{name}: {stats}");
+        assert_eq!(stats["CreateToken"]["refresh_token"], 0, "{name}: {stats}");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            text,
+            "{name}: a usable token is not rewritten"
+        );
+    }
+
+    // The Rust SDK's format, expired: refreshed, and written back in the CLI's format.
+    std::fs::write(&path, rust_sdk_format(&token, &with_fraction(in_hours(-1)))).unwrap();
+    let _ = std::fs::remove_dir_all(cli_cache(&setup));
+    setup.sandbox.reset_stats();
+    let (out, _, stderr) = run(&mut setup.ssoenv(["credential-process", "dev"]));
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(setup.sandbox.stats()["CreateToken"]["refresh_token"], 1);
+    let (text, fresh) = read_token(&path);
+    assert_cli_format(&text);
+    assert_eq!(fresh["startUrl"], token["startUrl"]);
+    assert_eq!(
+        fresh["registrationExpiresAt"], token["registrationExpiresAt"],
+        "the fraction is dropped, as the CLI writes it"
+    );
+    assert!(fresh["expiresAt"].as_str().unwrap() > cli_time(in_hours(7)).as_str());
 }
 
 #[test]
@@ -197,15 +295,15 @@ fn botocore_gets_credentials_through_credential_process() {
         "\n[profile viaproc]\ncredential_process = {bin} credential-process dev\n"
     ));
     setup.home.write_config(&config);
-    let script = r#"
+    let got = python(
+        &setup,
+        r#"
 import json, botocore.session
 creds = botocore.session.Session(profile="viaproc").get_credentials().get_frozen_credentials()
 sts = botocore.session.Session(profile="viaproc").create_client("sts", region_name="us-east-1")
 print(json.dumps({"key": creds.access_key, "arn": sts.get_caller_identity()["Arn"]}))
-"#;
-    let (ok, stdout, stderr) = python(&setup, script);
-    assert!(ok, "{stderr}");
-    let got: Value = serde_json::from_str(&stdout).unwrap();
+"#,
+    );
     assert!(got["key"].as_str().unwrap().starts_with("ASIA"), "{got}");
     assert!(
         got["arn"]

@@ -6,6 +6,7 @@ mod common;
 mod config;
 mod env;
 mod interop;
+mod login;
 mod prompt;
 mod sandbox;
 mod shell;
