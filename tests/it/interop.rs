@@ -10,12 +10,10 @@ use crate::common::run;
 use crate::env::Setup;
 use crate::login::{assert_cli_format, cli_cache, cli_time, read_token, set_expiry, token_path};
 
-/// Runs a python3 script with botocore in the setup's HOME and environment; returns its JSON.
-fn python(setup: &Setup, script: &str) -> Value {
-    let mut python = Command::new("python3");
-    python
-        .args(["-c", script])
-        .env_clear()
+/// Clears the command's environment down to the setup's HOME, config and sandbox (call it before
+/// setting anything else: it removes variables set earlier too).
+fn clean_aws_env(cmd: &mut Command, setup: &Setup) {
+    cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", setup.home.path())
         .env("AWS_CONFIG_FILE", setup.home.config_path())
@@ -24,6 +22,13 @@ fn python(setup: &Setup, script: &str) -> Value {
             setup.home.path().join(".aws/credentials"),
         )
         .envs(setup.sandbox.endpoint_env());
+}
+
+/// Runs a python3 script with botocore in the setup's HOME and environment; returns its JSON.
+fn python(setup: &Setup, script: &str) -> Value {
+    let mut python = Command::new("python3");
+    python.args(["-c", script]);
+    clean_aws_env(&mut python, setup);
     if let Some(root) = std::env::var_os("PYENV_ROOT") {
         python.env("PYENV_ROOT", root);
     }
@@ -143,24 +148,15 @@ fn the_rust_sdks_sso_provider_reads_ssoenvs_token() {
         ),
     ] {
         let mut helper = Command::new(std::env::current_exe().unwrap());
-        helper
-            .args([
-                "interop::aws_config_helper",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", setup.home.path())
-            .env("AWS_CONFIG_FILE", setup.home.config_path())
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                setup.home.path().join(".aws/credentials"),
-            )
-            .env(HELPER_VAR, profile)
-            .envs(setup.sandbox.endpoint_env());
+        helper.args([
+            "interop::aws_config_helper",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ]);
+        clean_aws_env(&mut helper, &setup);
+        helper.env(HELPER_VAR, profile);
         let (out, stdout, stderr) = run(&mut helper);
         assert!(out.status.success(), "{profile}: {stdout}\n{stderr}");
         // The harness prints the test's name on the same line.
