@@ -100,21 +100,6 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn release_binary() -> Result<PathBuf, String> {
-    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["build", "--release", "--locked", "--bin", "ssoenv"])
-        .status()
-        .map_err(|e| format!("cargo build: {e}"))?;
-    if !status.success() {
-        return Err("cargo build --release failed".into());
-    }
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
-        PathBuf::from,
-    );
-    Ok(target.join("release").join("ssoenv"))
-}
-
 struct Row<'a> {
     name: &'a str,
     args: &'a [&'a str],
@@ -130,13 +115,8 @@ fn main() -> ExitCode {
     if std::env::args().any(|a| a == "--list") {
         return ExitCode::SUCCESS;
     }
-    let bin = match release_binary() {
-        Ok(b) => b,
-        Err(e) => {
-            eprintln!("bench: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    // Cargo builds the binary for a bench with the bench profile, which is the release profile.
+    let bin = Path::new(env!("CARGO_BIN_EXE_ssoenv"));
     let true_bin = which("true");
     let rows: &[Row] = &[
         Row {
@@ -213,7 +193,7 @@ fn main() -> ExitCode {
             .as_ref()
             .and_then(|t| measure(|| fixture.command(t, &[], &[])).ok());
         for row in rows {
-            let (median, p90) = match measure(|| fixture.command(&bin, row.args, row.vars)) {
+            let (median, p90) = match measure(|| fixture.command(bin, row.args, row.vars)) {
                 Ok(m) => m,
                 Err(e) => {
                     let _ = writeln!(out, "{:<34} {:>8}  error: {e}", row.name, fixture.profiles);
