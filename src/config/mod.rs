@@ -7,6 +7,7 @@ pub mod parse;
 pub mod profile;
 pub mod scan;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
@@ -199,6 +200,33 @@ fn unknown_profile_message(name: &str, config: &Path, suggestions: &[String]) ->
     msg
 }
 
+/// The config and credentials files, mapped but not parsed: what the hot paths start from.
+#[derive(Debug)]
+pub struct ConfigFiles {
+    pub locations: Locations,
+    /// `None` for a file that does not exist.
+    pub config: Option<SourceFile>,
+    pub credentials: Option<SourceFile>,
+}
+
+impl ConfigFiles {
+    /// Maps both files (see [`SourceFile::map`]).
+    pub fn map(env: &Env) -> Result<Self, ConfigError> {
+        let locations = Locations::from_env(env)?;
+        Ok(Self {
+            config: SourceFile::map(&locations.config)?,
+            credentials: SourceFile::map(&locations.credentials)?,
+            locations,
+        })
+    }
+
+    /// Every profile name, sorted, with the keys completion describes it by, from a scan that
+    /// splits no section (see [`scan::summaries`]).
+    pub fn summaries(&self) -> Vec<(Cow<'_, str>, scan::Summary<'_>)> {
+        scan::summaries(self.config.as_ref(), self.credentials.as_ref())
+    }
+}
+
 /// The config and credentials files, read and merged.
 #[derive(Debug, Clone)]
 pub struct AwsConfig {
@@ -227,15 +255,16 @@ impl AwsConfig {
     /// only these profiles plus every sso-session and services section (see
     /// [`ProfileSet::parse_selected`]).
     pub fn load_selected(env: &Env, profiles: &[&str]) -> Result<Self, ConfigError> {
-        let locations = Locations::from_env(env)?;
-        let config = SourceFile::map(&locations.config)?;
-        let credentials = SourceFile::map(&locations.credentials)?;
-        let config_found = config.is_some();
-        let set = ProfileSet::parse_selected(config.as_ref(), credentials.as_ref(), profiles)?;
+        let files = ConfigFiles::map(env)?;
+        let set = ProfileSet::parse_selected(
+            files.config.as_ref(),
+            files.credentials.as_ref(),
+            profiles,
+        )?;
         Ok(Self {
-            locations,
+            config_found: files.config.is_some(),
+            locations: files.locations,
             set,
-            config_found,
         })
     }
 
@@ -261,18 +290,6 @@ impl AwsConfig {
             }
             wanted.extend(missing);
         }
-    }
-
-    /// Every profile name with the keys completion describes it by, from a scan that splits no
-    /// section (see [`scan::summaries`]); `None` for the config when the file does not exist.
-    pub fn summaries(
-        env: &Env,
-    ) -> Result<(Locations, bool, BTreeMap<String, scan::Summary>), ConfigError> {
-        let locations = Locations::from_env(env)?;
-        let config = SourceFile::map(&locations.config)?;
-        let credentials = SourceFile::map(&locations.credentials)?;
-        let summaries = scan::summaries(config.as_ref(), credentials.as_ref());
-        Ok((locations, config.is_some(), summaries))
     }
 
     /// Resolves a profile, or says it is unknown and offers the closest names.

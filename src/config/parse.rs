@@ -15,7 +15,7 @@ use std::collections::btree_map::Entry;
 use std::path::Path;
 use std::sync::Arc;
 
-use memchr::{memchr, memchr2, memchr2_iter};
+use memchr::{memchr, memchr_iter, memchr2, memchr2_iter};
 
 use super::{ConfigError, Origin, ProfileSet, Property, Section, SourceFile};
 
@@ -95,18 +95,29 @@ const PROFILE: &str = "profile";
 const DEFAULT: &str = "default";
 
 /// The SDKs count only space and tab as whitespace in these files.
-fn is_ws(b: u8) -> bool {
+pub(crate) fn is_ws(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
 fn trim_ws(s: &str) -> &str {
-    let bytes = s.as_bytes();
+    let (start, end) = ws_bounds(s.as_bytes());
+    s.get(start..end).unwrap_or("")
+}
+
+/// [`trim_ws`] for bytes not yet converted to text.
+pub(crate) fn trim_ws_bytes(bytes: &[u8]) -> &[u8] {
+    let (start, end) = ws_bounds(bytes);
+    bytes.get(start..end).unwrap_or_default()
+}
+
+/// Where the text between leading and trailing whitespace starts and ends.
+fn ws_bounds(bytes: &[u8]) -> (usize, usize) {
     let start = bytes.iter().position(|&b| !is_ws(b)).unwrap_or(bytes.len());
     let end = bytes
         .iter()
         .rposition(|&b| !is_ws(b))
         .map_or(start, |i| i + 1);
-    s.get(start..end).unwrap_or("")
+    (start, end)
 }
 
 fn is_blank(line: &str) -> bool {
@@ -261,8 +272,14 @@ impl<'s> FileParser<'s> {
     /// Reads `text`, whose first line is line `first_line` of the file. `text` must start at the
     /// beginning of a line.
     pub(crate) fn feed(&mut self, text: &str, first_line: usize) -> Result<(), ConfigError> {
-        for (i, line) in text.split('\n').enumerate() {
+        let mut start = 0;
+        for (i, end) in memchr_iter(b'\n', text.as_bytes())
+            .chain(std::iter::once(text.len()))
+            .enumerate()
+        {
+            let line = text.get(start..end).unwrap_or_default();
             self.line(strip_cr(line), first_line + i)?;
+            start = end + 1;
         }
         Ok(())
     }

@@ -4,12 +4,13 @@
 //! converted or validated. Wanted sections go through the same `FileParser` as a full parse, so
 //! they merge exactly as `ProfileSet::parse` would merge them.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use memchr::{memchr, memchr_iter};
 
 use super::parse::{
-    FileKind, FileParser, Target, body, classify, header_inner, is_identifier_byte, strip_cr, text,
+    FileKind, FileParser, Target, body, classify, header_inner, is_identifier_byte, is_ws,
+    strip_cr, text, trim_ws_bytes,
 };
 use super::{ConfigError, ProfileSet, SourceFile};
 
@@ -112,110 +113,140 @@ impl LineCounter {
     }
 }
 
-/// What completion and `list --names` need of a profile: its name, and the few keys a
-/// description is made of.
+/// What completion and `list --names` need of a profile: the few keys a description is made of,
+/// borrowed from the file's text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Summary {
-    pub sso_account_id: Option<String>,
-    pub sso_role_name: Option<String>,
-    pub role_arn: Option<String>,
-    pub sso_session: Option<String>,
+pub struct Summary<'a> {
+    pub sso_account_id: Option<Cow<'a, str>>,
+    pub sso_role_name: Option<Cow<'a, str>>,
+    pub role_arn: Option<Cow<'a, str>>,
+    pub sso_session: Option<Cow<'a, str>>,
+}
+
+impl<'a> Summary<'a> {
+    fn slot(&mut self, key: usize) -> &mut Option<Cow<'a, str>> {
+        match key {
+            0 => &mut self.sso_account_id,
+            1 => &mut self.sso_role_name,
+            2 => &mut self.role_arn,
+            _ => &mut self.sso_session,
+        }
+    }
+
+    /// Takes `later`'s values where it has them, as a later duplicate section does.
+    fn update(&mut self, later: &mut Self) {
+        for key in 0..SUMMARY_KEYS.len() {
+            if let Some(value) = later.slot(key).take() {
+                *self.slot(key) = Some(value);
+            }
+        }
+    }
 }
 
 const SUMMARY_KEYS: [&str; 4] = ["sso_account_id", "sso_role_name", "role_arn", "sso_session"];
 
-/// Every profile name (by the same header rules as a full parse) with a [`Summary`], reading
-/// each property line only far enough to see whether it is one of four keys. Much cheaper than
-/// [`ProfileSet::parse`] on a large config: nothing else is split, converted or allocated. The
-/// descriptions are best effort (a value continued onto the next line is cut at its first line);
-/// the names are exact.
-pub fn summaries(
-    config: Option<&SourceFile>,
-    credentials: Option<&SourceFile>,
-) -> BTreeMap<String, Summary> {
-    let mut out = BTreeMap::new();
+/// Every profile name (by the same header rules as a full parse), sorted, with a [`Summary`].
+/// Each line is read only far enough to see whether it is a header or one of four keys; nothing
+/// else is split, converted or copied, so this costs a fraction of [`ProfileSet::parse`] on a
+/// large config. The descriptions are best effort (a value continued onto the next line is cut
+/// at its first line); the names are exact.
+pub fn summaries<'a>(
+    config: Option<&'a SourceFile>,
+    credentials: Option<&'a SourceFile>,
+) -> Vec<(Cow<'a, str>, Summary<'a>)> {
+    let mut all = Vec::new();
     for (kind, file) in [
         (FileKind::Config, config),
         (FileKind::Credentials, credentials),
     ] {
         if let Some(file) = file {
-            summarize(kind, body(file), &mut out);
+            summarize(kind, body(file), &mut all);
         }
     }
-    out
+    // A stable sort keeps duplicates in file order, so the later section's values win the merge.
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    all.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            earlier.1.update(&mut later.1);
+        }
+        same
+    });
+    all
 }
 
-fn summarize(kind: FileKind, bytes: &[u8], out: &mut BTreeMap<String, Summary>) {
-    // The section being read is collected here and merged once at its end: a map lookup per
-    // property line would cost more than the whole scan.
-    let mut current: Option<(String, Summary)> = None;
+fn summarize<'a>(kind: FileKind, bytes: &'a [u8], out: &mut Vec<(Cow<'a, str>, Summary<'a>)>) {
+    // Whether the section being read is a profile (then it is the last entry of `out`).
+    let mut in_profile = false;
     let mut start = 0;
     while start < bytes.len() {
         let end = memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
         let line = &bytes[start..end];
-        if line.first() == Some(&b'[') {
-            if let Some((name, summary)) = current.take() {
-                merge(out, name, summary);
-            }
-            let line = text(line);
-            current = header_inner(strip_cr(&line)).and_then(|inner| match classify(kind, inner) {
-                Target::Profile(name) => Some((name.to_string(), Summary::default())),
-                Target::BareDefault => Some(("default".to_string(), Summary::default())),
-                _ => None,
-            });
-        } else if let Some((_, summary)) = current.as_mut()
-            && let Some((key, value)) = summary_property(line)
-        {
-            let slot = match key {
-                0 => &mut summary.sso_account_id,
-                1 => &mut summary.sso_role_name,
-                2 => &mut summary.role_arn,
-                _ => &mut summary.sso_session,
-            };
-            *slot = Some(value);
-        }
         start = end + 1;
-    }
-    if let Some((name, summary)) = current {
-        merge(out, name, summary);
-    }
-}
-
-/// Duplicate sections merge, later values winning, as in a full parse.
-fn merge(out: &mut BTreeMap<String, Summary>, name: String, summary: Summary) {
-    let entry = out.entry(name).or_default();
-    for (slot, value) in [
-        (&mut entry.sso_account_id, summary.sso_account_id),
-        (&mut entry.sso_role_name, summary.sso_role_name),
-        (&mut entry.role_arn, summary.role_arn),
-        (&mut entry.sso_session, summary.sso_session),
-    ] {
-        if value.is_some() {
-            *slot = value;
+        match line.first() {
+            Some(b'[') => {
+                let name = profile_name(kind, line);
+                in_profile = name.is_some();
+                out.extend(name.map(|name| (name, Summary::default())));
+            }
+            // Continuation lines start with whitespace; comments and blanks cannot be a key.
+            Some(b) if in_profile && b.is_ascii_alphabetic() => {
+                if let (Some((key, value)), Some((_, summary))) =
+                    (summary_property(line), out.last_mut())
+                {
+                    *summary.slot(key) = Some(value);
+                }
+            }
+            _ => {}
         }
     }
 }
 
-/// `key = value` for one of [`SUMMARY_KEYS`] (by index), keys matched case-insensitively.
-fn summary_property(line: &[u8]) -> Option<(usize, String)> {
-    let first = *line.first()?;
-    // Continuation lines start with whitespace; comments and blanks cannot be a key.
-    if !first.is_ascii_alphabetic() {
-        return None;
+/// The profile a header line opens, or `None` for any other section or a malformed header.
+fn profile_name(kind: FileKind, line: &[u8]) -> Option<Cow<'_, str>> {
+    // Nearly every header is a bare `[profile NAME]` (config) or `[NAME]` (credentials): when the
+    // name's bytes run straight to the closing bracket at the end of the line, that is the name.
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let inner = line.strip_prefix(b"[").and_then(|l| l.strip_suffix(b"]"));
+    let plain = match kind {
+        FileKind::Config => inner.and_then(|i| i.strip_prefix(b"profile ")),
+        FileKind::Credentials => inner,
+    };
+    if let Some(name) = plain.filter(|n| !n.is_empty() && n.iter().all(|&b| is_identifier_byte(b)))
+    {
+        return Some(text(name));
     }
+    fn name(kind: FileKind, line: &str) -> Option<&str> {
+        match classify(kind, header_inner(line)?) {
+            Target::Profile(name) => Some(name),
+            Target::BareDefault => Some("default"),
+            _ => None,
+        }
+    }
+    match text(line) {
+        Cow::Borrowed(line) => name(kind, line).map(Cow::Borrowed),
+        Cow::Owned(line) => name(kind, &line).map(|n| Cow::Owned(n.to_owned())),
+    }
+}
+
+/// `key = value` for one of [`SUMMARY_KEYS`] (by index), keys matched case-insensitively and
+/// values trimmed of whitespace and of a comment, as in a full parse.
+fn summary_property(line: &[u8]) -> Option<(usize, Cow<'_, str>)> {
     let eq = memchr(b'=', line)?;
-    let key = line.get(..eq)?.trim_ascii();
+    let key = trim_ws_bytes(line.get(..eq)?);
+    // The four keys differ in length: one comparison decides.
     let index = SUMMARY_KEYS
         .iter()
-        .position(|k| key.eq_ignore_ascii_case(k.as_bytes()))?;
-    let value = text(line.get(eq + 1..)?).into_owned();
-    let value = value.trim();
-    // In a value, a comment starts at whitespace followed by `#` or `;`.
+        .position(|k| k.len() == key.len() && key.eq_ignore_ascii_case(k.as_bytes()))?;
+    let value = line.get(eq + 1..)?;
+    let value = value.strip_suffix(b"\r").unwrap_or(value);
+    // In a value, a comment starts at whitespace followed by `#` or `;` (values are short: a
+    // plain loop beats setting up a vector search).
     let cut = value
-        .char_indices()
-        .find(|&(i, c)| (c == '#' || c == ';') && value[..i].ends_with([' ', '\t']))
-        .map_or(value.len(), |(i, _)| i);
-    Some((index, value[..cut].trim_end().to_string()))
+        .windows(2)
+        .position(|w| is_ws(w[0]) && (w[1] == b'#' || w[1] == b';'))
+        .unwrap_or(value.len());
+    Some((index, text(trim_ws_bytes(value.get(..cut)?))))
 }
 
 #[cfg(test)]
@@ -228,17 +259,20 @@ mod tests {
             "/h/.aws/config",
             "[default]\nregion = x\n[profile a]\nSSO_Account_Id = 1 # note\nsso_role_name=R\n\
              [profile bad name]\nsso_account_id = 9\n[sso-session s]\nsso_region = y\n\
-             [profile b]\nrole_arn = arn:aws:iam::2:role/B\n  continued = no\nsso_session = s\n",
+             [profile b]\nrole_arn = arn:aws:iam::2:role/B\n  continued = no\nsso_session = s\n\
+             [profile a]\r\nsso_role_name = R2 ;x\r\n[ profile  d ] # note\nsso_session = s\n",
         );
         let credentials = SourceFile::new("/h/.aws/credentials", "[c]\naws_access_key_id = k\n");
         let got = summaries(Some(&config), Some(&credentials));
         let full = ProfileSet::parse(Some(&config), Some(&credentials)).unwrap();
         assert_eq!(
-            got.keys().collect::<Vec<_>>(),
+            got.iter()
+                .map(|(name, _)| name.as_ref())
+                .collect::<Vec<_>>(),
             full.profiles.keys().collect::<Vec<_>>()
         );
         for (name, summary) in &got {
-            let section = &full.profiles[name];
+            let section = &full.profiles[name.as_ref()];
             // A continued value is cut at its first line, as documented.
             let first = |key: &str| section.get(key).and_then(|v| v.lines().next());
             let got = [
