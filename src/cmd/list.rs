@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::cli::ListArgs;
 use crate::config::profile::{self, ChainBase};
-use crate::config::{AwsConfig, ProfileKind, ProfileSet, Section};
+use crate::config::{AwsConfig, ConfigFiles, ProfileKind, ProfileSet, Section};
 use crate::env::Env;
 use crate::error::Error;
 
@@ -39,14 +39,17 @@ fn no_config(config: &std::path::Path) -> io::Result<()> {
 pub fn run(args: ListArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> {
     if args.names {
         // For completion: names only, from a scan that splits no section.
-        let (locations, found, summaries) = AwsConfig::summaries(env)?;
-        if !found && summaries.is_empty() {
-            return Ok(no_config(&locations.config)?);
+        let files = ConfigFiles::map(env)?;
+        let summaries = files.summaries();
+        if files.config.is_none() && summaries.is_empty() {
+            return Ok(no_config(&files.locations.config)?);
         }
-        for name in summaries.keys() {
-            writeln!(out, "{name}")?;
+        let mut names = String::with_capacity(summaries.len() * 16);
+        for (name, _) in &summaries {
+            names.push_str(name);
+            names.push('\n');
         }
-        return Ok(());
+        return Ok(out.write_all(names.as_bytes())?);
     }
     let config = AwsConfig::load(env)?;
     if !config.config_found && config.set.profiles.is_empty() {
@@ -105,14 +108,12 @@ fn row(set: &ProfileSet, name: &str, section: &Section, default: bool) -> Row {
     row.kind = kind.label();
     row.account_id = kind.account_id(section).map(str::to_string);
     row.role_name = kind.role_name().map(str::to_string);
-    let session = match &kind {
-        ProfileKind::Sso { session, .. } | ProfileKind::SsoToken { session } => {
-            Some(session.clone())
-        }
+    let session = match kind {
+        ProfileKind::Sso { session, .. } | ProfileKind::SsoToken { session } => Some(session),
         ProfileKind::AssumeRole { role, source } => {
-            row.role_arn = Some(role.role_arn.clone());
+            row.role_arn = Some(role.role_arn);
             if let crate::config::RoleSource::Profile(p) = source {
-                row.source_profile = Some(p.clone());
+                row.source_profile = Some(p);
             }
             // A role on top of an SSO profile logs in through that profile's session.
             match profile::chain(set, name) {
@@ -135,6 +136,10 @@ fn row(set: &ProfileSet, name: &str, section: &Section, default: bool) -> Row {
     row
 }
 
+fn opt(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("-")
+}
+
 fn table(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
     const HEADERS: [&str; 6] = [
         "PROFILE",
@@ -144,40 +149,44 @@ fn table(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
         "REGION",
         "SSO-SESSION",
     ];
-    let cells: Vec<[String; 6]> = rows
+    // Cells borrow from the rows; only the marked name column is built.
+    let cells: Vec<[&str; 6]> = rows
         .iter()
         .map(|r| {
-            let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
             [
-                format!("{}{}", if r.default { "* " } else { "  " }, r.name),
-                r.kind.to_string(),
+                &r.name,
+                r.kind,
                 opt(&r.account_id),
                 opt(&r.role_name),
                 opt(&r.region),
-                r.sso_session
-                    .clone()
-                    .or_else(|| r.sso_start_url.clone())
-                    .unwrap_or_else(|| "-".to_string()),
+                opt(if r.sso_session.is_some() {
+                    &r.sso_session
+                } else {
+                    &r.sso_start_url
+                }),
             ]
         })
         .collect();
+    // The first column carries a two-character mark (`* ` for the default profile).
     let mut widths = HEADERS.map(|h| h.chars().count());
-    widths[0] += 2;
     for row in &cells {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
     }
-    let mut header = HEADERS.map(String::from);
-    header[0].insert_str(0, "  ");
-    let mut line = String::new();
-    for row in std::iter::once(&header).chain(&cells) {
-        line.clear();
+    let mut text = String::with_capacity((rows.len() + 1) * (widths.iter().sum::<usize>() + 16));
+    let marks =
+        std::iter::once("  ").chain(rows.iter().map(|r| if r.default { "* " } else { "  " }));
+    for (row, mark) in std::iter::once(&HEADERS).chain(&cells).zip(marks) {
+        let start = text.len();
+        text.push_str(mark);
         for (cell, width) in row.iter().zip(widths) {
-            line.push_str(cell);
-            line.extend(std::iter::repeat_n(' ', width - cell.chars().count() + 2));
+            text.push_str(cell);
+            text.extend(std::iter::repeat_n(' ', width - cell.chars().count() + 2));
         }
-        writeln!(out, "{}", line.trim_end())?;
+        text.truncate(text.trim_end().len().max(start));
+        text.push('\n');
     }
+    out.write_all(text.as_bytes())?;
     Ok(())
 }
