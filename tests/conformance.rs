@@ -104,7 +104,7 @@ fn flat(sections: &BTreeMap<String, Section>) -> BTreeMap<String, BTreeMap<Strin
             let props = s
                 .properties
                 .iter()
-                .map(|(k, p)| (k.clone(), p.value.clone()))
+                .map(|(k, p)| (k.to_string(), p.value.clone()))
                 .collect();
             (name.clone(), props)
         })

@@ -58,12 +58,7 @@ pub fn run(args: ListArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> 
     let default = env
         .var("AWS_PROFILE")
         .unwrap_or_else(|| "default".to_string());
-    let rows: Vec<Row> = config
-        .set
-        .profiles
-        .iter()
-        .map(|(name, section)| row(&config.set, name, section, name == &default))
-        .collect();
+    let rows = rows(&config.set, &default);
     let mut err = io::stderr().lock();
     for row in &rows {
         if let Some(e) = &row.error {
@@ -81,6 +76,14 @@ pub fn run(args: ListArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> 
     std::mem::forget(config);
     std::mem::forget(rows);
     Ok(())
+}
+
+/// Every profile's row, in name order.
+fn rows(set: &ProfileSet, default: &str) -> Vec<Row> {
+    set.profiles
+        .iter()
+        .map(|(name, section)| row(set, name, section, name == default))
+        .collect()
 }
 
 /// One profile's row; borrows its section rather than resolving (and copying) it.

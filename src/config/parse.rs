@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use memchr::{memchr, memchr_iter, memchr2, memchr2_iter};
 
-use super::{ConfigError, Origin, ProfileSet, Property, Section, SourceFile};
+use super::{ConfigError, Origin, ProfileSet, Properties, Property, Section, SourceFile};
 
 /// Which file a text comes from: their section headers follow different rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,16 +150,21 @@ fn strip_comment(line: &str, anywhere: bool) -> &str {
     let cut = if anywhere {
         memchr2(b'#', b';', bytes)
     } else {
-        memchr2_iter(b'#', b';', bytes).find(|&i| {
-            i.checked_sub(1)
-                .and_then(|j| bytes.get(j))
-                .is_some_and(|&b| is_ws(b))
-        })
+        value_comment(bytes)
     };
     match cut.and_then(|i| line.get(..i)) {
         Some(kept) => trim_ws(kept),
         None => line,
     }
+}
+
+/// Where a comment starts in a property line: at `#` or `;` right after whitespace.
+pub(crate) fn value_comment(bytes: &[u8]) -> Option<usize> {
+    memchr2_iter(b'#', b';', bytes).find(|&i| {
+        i.checked_sub(1)
+            .and_then(|j| bytes.get(j))
+            .is_some_and(|&b| is_ws(b))
+    })
 }
 
 /// A line without its Windows `\r`.
@@ -239,7 +244,7 @@ struct Open {
 
 /// The last property read: indented lines below it still extend it.
 struct Pending {
-    key: String,
+    key: Cow<'static, str>,
     property: Property,
     /// Defined with an empty value, so indented lines are `name = value` sub-properties.
     nested: bool,
@@ -359,7 +364,7 @@ impl<'s> FileParser<'s> {
             slot,
             section: Section {
                 name: name.to_owned(),
-                properties: BTreeMap::new(),
+                properties: Properties::for_section(),
                 origin: self.origin(n),
             },
         });
@@ -387,7 +392,7 @@ impl<'s> FileParser<'s> {
         let (key, value) = split_property(line).map_err(|e| self.error(n, e.message(None)))?;
         self.flush_property();
         self.pending = Some(Pending {
-            key: key.to_ascii_lowercase(),
+            key: known_key(key),
             nested: value.is_empty(),
             property: Property {
                 value: value.to_owned(),
@@ -455,9 +460,10 @@ impl<'s> FileParser<'s> {
 
     fn close_section(&mut self) {
         self.flush_property();
-        let Some(open) = self.open.take() else {
+        let Some(mut open) = self.open.take() else {
             return;
         };
+        open.section.properties.shrink_to_fit();
         let map = match open.slot {
             Slot::Profile => &mut self.set.profiles,
             Slot::SsoSession => &mut self.set.sso_sessions,
@@ -535,6 +541,45 @@ fn split_property(line: &str) -> Result<(&str, &str), PropertyError> {
         return Err(PropertyError::NoName);
     }
     Ok((key, value))
+}
+
+/// Keys the AWS tools and SDKs read, kept as `'static` strings: most properties of a large
+/// config use one of these, and the parser then allocates nothing for the key.
+const KNOWN_KEYS: &[&str] = &[
+    "aws_access_key_id",
+    "aws_secret_access_key",
+    "aws_session_token",
+    "ca_bundle",
+    "cli_pager",
+    "credential_process",
+    "credential_source",
+    "duration_seconds",
+    "endpoint_url",
+    "external_id",
+    "mfa_serial",
+    "output",
+    "region",
+    "role_arn",
+    "role_session_name",
+    "services",
+    "source_profile",
+    "sso_account_id",
+    "sso_region",
+    "sso_registration_scopes",
+    "sso_role_name",
+    "sso_session",
+    "sso_start_url",
+    "web_identity_token_file",
+];
+
+/// A key in lower case, borrowed from [`KNOWN_KEYS`] when it is one of them.
+fn known_key(key: &str) -> Cow<'static, str> {
+    let find = |k: &str| KNOWN_KEYS.iter().find(|&&known| known == k).copied();
+    if !key.bytes().any(|b| b.is_ascii_uppercase()) {
+        return find(key).map_or_else(|| Cow::Owned(key.to_owned()), Cow::Borrowed);
+    }
+    let lower = key.to_ascii_lowercase();
+    find(&lower).map_or(Cow::Owned(lower), Cow::Borrowed)
 }
 
 impl ProfileSet {

@@ -9,8 +9,8 @@ use std::borrow::Cow;
 use memchr::{memchr, memchr_iter};
 
 use super::parse::{
-    FileKind, FileParser, Target, body, classify, header_inner, is_identifier_byte, is_ws,
-    strip_cr, text, trim_ws_bytes,
+    FileKind, FileParser, Target, body, classify, header_inner, is_identifier_byte, strip_cr, text,
+    trim_ws_bytes, value_comment,
 };
 use super::{ConfigError, ProfileSet, SourceFile};
 
@@ -240,12 +240,7 @@ fn summary_property(line: &[u8]) -> Option<(usize, Cow<'_, str>)> {
         .position(|k| k.len() == key.len() && key.eq_ignore_ascii_case(k.as_bytes()))?;
     let value = line.get(eq + 1..)?;
     let value = value.strip_suffix(b"\r").unwrap_or(value);
-    // In a value, a comment starts at whitespace followed by `#` or `;` (values are short: a
-    // plain loop beats setting up a vector search).
-    let cut = value
-        .windows(2)
-        .position(|w| is_ws(w[0]) && (w[1] == b'#' || w[1] == b';'))
-        .unwrap_or(value.len());
+    let cut = value_comment(value).unwrap_or(value.len());
     Some((index, text(trim_ws_bytes(value.get(..cut)?))))
 }
 
