@@ -12,6 +12,7 @@
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::collections::btree_map::Entry;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -104,12 +105,6 @@ fn trim_ws(s: &str) -> &str {
     s.get(start..end).unwrap_or("")
 }
 
-/// [`trim_ws`] for bytes not yet converted to text.
-pub(crate) fn trim_ws_bytes(bytes: &[u8]) -> &[u8] {
-    let (start, end) = ws_bounds(bytes);
-    bytes.get(start..end).unwrap_or_default()
-}
-
 /// Where the text between leading and trailing whitespace starts and ends.
 fn ws_bounds(bytes: &[u8]) -> (usize, usize) {
     let start = bytes.iter().position(|&b| !is_ws(b)).unwrap_or(bytes.len());
@@ -142,29 +137,13 @@ pub(crate) fn text(bytes: &[u8]) -> Cow<'_, str> {
     }
 }
 
-/// Trims a line and cuts off its comment. In a section header `#` and `;` start a comment
-/// anywhere; in a property they must follow whitespace, so `value;x` keeps its `;`.
-fn strip_comment(line: &str, anywhere: bool) -> &str {
+/// Trims a section header line and cuts off its comment, which `#` or `;` start anywhere.
+fn strip_header_comment(line: &str) -> &str {
     let line = trim_ws(line);
-    let bytes = line.as_bytes();
-    let cut = if anywhere {
-        memchr2(b'#', b';', bytes)
-    } else {
-        value_comment(bytes)
-    };
-    match cut.and_then(|i| line.get(..i)) {
+    match memchr2(b'#', b';', line.as_bytes()).and_then(|i| line.get(..i)) {
         Some(kept) => trim_ws(kept),
         None => line,
     }
-}
-
-/// Where a comment starts in a property line: at `#` or `;` right after whitespace.
-pub(crate) fn value_comment(bytes: &[u8]) -> Option<usize> {
-    memchr2_iter(b'#', b';', bytes).find(|&i| {
-        i.checked_sub(1)
-            .and_then(|j| bytes.get(j))
-            .is_some_and(|&b| is_ws(b))
-    })
 }
 
 /// A line without its Windows `\r`.
@@ -180,7 +159,7 @@ pub(crate) fn body(file: &SourceFile) -> &[u8] {
 
 /// The text between the brackets of a header line, or `None` when the line is no proper header.
 pub(crate) fn header_inner(line: &str) -> Option<&str> {
-    strip_comment(line, true)
+    strip_header_comment(line)
         .strip_prefix('[')
         .and_then(|l| l.strip_suffix(']'))
 }
@@ -259,6 +238,8 @@ pub(crate) struct FileParser<'s> {
     pending: Option<Pending>,
     bare_default: Option<Section>,
     saw_profile_default: bool,
+    /// Profiles read so far, merged into the set at the end (see [`merge_all`]).
+    profiles: Vec<Section>,
 }
 
 impl<'s> FileParser<'s> {
@@ -271,6 +252,7 @@ impl<'s> FileParser<'s> {
             pending: None,
             bare_default: None,
             saw_profile_default: false,
+            profiles: Vec::new(),
         }
     }
 
@@ -292,6 +274,7 @@ impl<'s> FileParser<'s> {
     /// Ends the file: merges what is still open and applies the `[default]` rule.
     pub(crate) fn finish(mut self) {
         self.close_section();
+        merge_all(&mut self.set.profiles, std::mem::take(&mut self.profiles));
         if let Some(default) = self.bare_default.take() {
             if self.saw_profile_default {
                 self.set.warnings.push(format!(
@@ -465,7 +448,10 @@ impl<'s> FileParser<'s> {
         };
         open.section.properties.shrink_to_fit();
         let map = match open.slot {
-            Slot::Profile => &mut self.set.profiles,
+            Slot::Profile => {
+                self.profiles.push(open.section);
+                return;
+            }
             Slot::SsoSession => &mut self.set.sso_sessions,
             Slot::Services => &mut self.set.services,
             Slot::BareDefault => {
@@ -501,9 +487,33 @@ fn merge(map: &mut BTreeMap<String, Section>, section: Section) {
     }
 }
 
+/// Merges a file's sections, in file order, into `map`. A large config has thousands of
+/// profiles: sorting them once and building the map from sorted entries compares far fewer
+/// names than inserting them one by one into a tree.
+fn merge_all(map: &mut BTreeMap<String, Section>, mut sections: Vec<Section>) {
+    if !map.is_empty() {
+        for section in sections {
+            merge(map, section);
+        }
+        return;
+    }
+    // A stable sort keeps duplicates in file order, so the later one's values win.
+    sections.sort_by(|a, b| a.name.cmp(&b.name));
+    sections.dedup_by(|later, earlier| {
+        let same = later.name == earlier.name;
+        if same {
+            earlier
+                .properties
+                .extend(std::mem::take(&mut later.properties));
+        }
+        same
+    });
+    *map = sections.into_iter().map(|s| (s.name.clone(), s)).collect();
+}
+
 /// What is wrong with a `name = value` line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PropertyError {
+pub(crate) enum PropertyError {
     NoEquals,
     NoName,
 }
@@ -531,16 +541,41 @@ impl PropertyError {
 
 /// Splits `name = value # comment` into a trimmed name and value.
 fn split_property(line: &str) -> Result<(&str, &str), PropertyError> {
-    let line = strip_comment(line, false);
-    let eq = memchr(b'=', line.as_bytes()).ok_or(PropertyError::NoEquals)?;
-    let (key, value) = (
-        trim_ws(line.get(..eq).unwrap_or("")),
-        trim_ws(line.get(eq + 1..).unwrap_or("")),
-    );
+    let (key, value) = property_bounds(line.as_bytes())?;
+    Ok((line.get(key).unwrap_or(""), line.get(value).unwrap_or("")))
+}
+
+/// [`split_property`] for bytes not yet converted to text.
+pub(crate) fn split_property_bytes(line: &[u8]) -> Result<(&[u8], &[u8]), PropertyError> {
+    let (key, value) = property_bounds(line)?;
+    Ok((
+        line.get(key).unwrap_or_default(),
+        line.get(value).unwrap_or_default(),
+    ))
+}
+
+/// Where the trimmed name and value of `name = value # comment` lie. In a property, `#` and `;`
+/// start a comment only after whitespace, so `value;x` keeps its `;`.
+fn property_bounds(line: &[u8]) -> Result<(Range<usize>, Range<usize>), PropertyError> {
+    let (start, stop) = ws_bounds(line);
+    let body = line.get(start..stop).unwrap_or_default();
+    let end = memchr2_iter(b'#', b';', body)
+        .find(|&i| {
+            i.checked_sub(1)
+                .and_then(|j| body.get(j))
+                .is_some_and(|&b| is_ws(b))
+        })
+        .unwrap_or(body.len());
+    let eq = memchr(b'=', body.get(..end).unwrap_or_default()).ok_or(PropertyError::NoEquals)?;
+    let trimmed = |from: usize, to: usize| {
+        let (s, e) = ws_bounds(body.get(from..to).unwrap_or_default());
+        start + from + s..start + from + e
+    };
+    let key = trimmed(0, eq);
     if key.is_empty() {
         return Err(PropertyError::NoName);
     }
-    Ok((key, value))
+    Ok((key, trimmed(eq + 1, end)))
 }
 
 /// Keys the AWS tools and SDKs read, kept as `'static` strings: most properties of a large

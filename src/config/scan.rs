@@ -9,8 +9,8 @@ use std::borrow::Cow;
 use memchr::{memchr, memchr_iter};
 
 use super::parse::{
-    FileKind, FileParser, Target, body, classify, header_inner, is_identifier_byte, strip_cr, text,
-    trim_ws_bytes, value_comment,
+    FileKind, FileParser, Target, body, classify, header_inner, is_identifier_byte,
+    split_property_bytes, strip_cr, text,
 };
 use super::{ConfigError, ProfileSet, SourceFile};
 
@@ -232,16 +232,13 @@ fn profile_name(kind: FileKind, line: &[u8]) -> Option<Cow<'_, str>> {
 /// `key = value` for one of [`SUMMARY_KEYS`] (by index), keys matched case-insensitively and
 /// values trimmed of whitespace and of a comment, as in a full parse.
 fn summary_property(line: &[u8]) -> Option<(usize, Cow<'_, str>)> {
-    let eq = memchr(b'=', line)?;
-    let key = trim_ws_bytes(line.get(..eq)?);
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    let (key, value) = split_property_bytes(line).ok()?;
     // The four keys differ in length: one comparison decides.
     let index = SUMMARY_KEYS
         .iter()
         .position(|k| k.len() == key.len() && key.eq_ignore_ascii_case(k.as_bytes()))?;
-    let value = line.get(eq + 1..)?;
-    let value = value.strip_suffix(b"\r").unwrap_or(value);
-    let cut = value_comment(value).unwrap_or(value.len());
-    Some((index, text(trim_ws_bytes(value.get(..cut)?))))
+    Some((index, text(value)))
 }
 
 #[cfg(test)]
