@@ -189,8 +189,9 @@ fn summarize<'a>(kind: FileKind, bytes: &'a [u8], out: &mut Vec<(Cow<'a, str>, S
                 in_profile = name.is_some();
                 out.extend(name.map(|name| (name, Summary::default())));
             }
-            // Continuation lines start with whitespace; comments and blanks cannot be a key.
-            Some(b) if in_profile && b.is_ascii_alphabetic() => {
+            // Each of the four keys starts with `s` or `r` (in any case); continuation lines,
+            // comments, blanks and every other key are passed over without being split.
+            Some(b's' | b'S' | b'r' | b'R') if in_profile => {
                 if let (Some((key, value)), Some((_, summary))) =
                     (summary_property(line), out.last_mut())
                 {
