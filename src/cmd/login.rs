@@ -12,11 +12,15 @@ use crate::error::{Error, exit};
 use crate::sso::{self, LoginOptions, Outcome};
 
 pub fn run(args: LoginArgs, env: &Env) -> Result<(), Error> {
-    let session = match &args.sso_session {
-        Some(name) => named_session(env, name)?,
-        None => super::Selected::load(env, args.profile.name())?.sso_session()?,
+    let (session, profile) = match &args.sso_session {
+        Some(name) => (named_session(env, name)?, None),
+        None => {
+            let selected = super::Selected::load(env, args.profile.name())?;
+            (selected.sso_session()?, Some(selected.profile.name.clone()))
+        }
     };
     let options = LoginOptions {
+        profile,
         use_device_code: args.use_device_code,
         no_browser: args.no_browser,
         force: args.force,

@@ -91,6 +91,14 @@ impl Selected {
         format!("ssoenv login {}", self.profile.name)
     }
 
+    /// A login on this profile's behalf, through its endpoint settings.
+    fn login_options(&self) -> LoginOptions {
+        LoginOptions {
+            profile: Some(self.profile.name.clone()),
+            ..LoginOptions::default()
+        }
+    }
+
     /// Logs in first when the profile's SSO session needs it (`env --login`, what `asp` runs).
     /// Local state decides; a token that refreshes silently needs nothing.
     fn ensure_logged_in(&self, env: &Env) -> Result<(), Error> {
@@ -100,7 +108,7 @@ impl Selected {
         match sso::token_status(env, &session, Timestamp::now()) {
             TokenStatus::Valid { .. } | TokenStatus::Refreshable { .. } => Ok(()),
             TokenStatus::Expired { .. } | TokenStatus::Missing => {
-                runtime()?.block_on(sso::login(env, &session, LoginOptions::default()))?;
+                runtime()?.block_on(sso::login(env, &session, self.login_options()))?;
                 Ok(())
             }
         }
@@ -119,11 +127,7 @@ impl Selected {
         let resolve = || credentials::resolve(env, &self.config.set, &chain, region, &hint);
         match runtime.block_on(resolve()) {
             Err(CredentialsError::Sso(SsoError::LoginRequired { .. })) if login => {
-                runtime.block_on(sso::login(
-                    env,
-                    &self.sso_session()?,
-                    LoginOptions::default(),
-                ))?;
+                runtime.block_on(sso::login(env, &self.sso_session()?, self.login_options()))?;
                 Ok(runtime.block_on(resolve())?)
             }
             result => Ok(result?),

@@ -143,8 +143,9 @@ pub async fn resolve(
         ChainBase::Static { profile } => static_credentials(set, profile).ok_or_else(|| {
             CredentialsError::Unsupported { profile: profile.clone(), message: "static keys are incomplete".into() }
         })?,
-        ChainBase::Sso { session, account_id, role_name, .. } => {
-            sso_credentials(env, session, account_id, role_name, now, login_hint).await?
+        ChainBase::Sso { profile, session, account_id, role_name } => {
+            let role = SsoRole { session, profile, account_id, role_name };
+            sso_credentials(env, &role, now, login_hint).await?
         }
         ChainBase::Process { profile, command } => process::run(profile, command, set)?,
         ChainBase::Named(source) if source == "Environment" => environment_credentials(env)
@@ -187,21 +188,30 @@ pub async fn resolve(
     Ok(creds)
 }
 
+/// An SSO role to fetch credentials for, and the profile that names it.
+struct SsoRole<'a> {
+    session: &'a SsoSession,
+    profile: &'a str,
+    account_id: &'a str,
+    role_name: &'a str,
+}
+
 async fn sso_credentials(
     env: &Env,
-    session: &SsoSession,
-    account_id: &str,
-    role_name: &str,
+    r: &SsoRole<'_>,
     now: Timestamp,
     login_hint: &str,
 ) -> Result<Credentials, CredentialsError> {
+    let (session, account_id, role_name) = (r.session, r.account_id, r.role_name);
     let key = sso::role_credentials_cache_key(session, account_id, role_name);
     let _lock = fetch_lock(env, &key)?;
     if let Some(cached) = cache::load(env, &key, now) {
         return Ok(cached);
     }
-    let token = sso::access_token(env, session, login_hint).await?;
-    let role = sso::role_credentials(session, &token, account_id, role_name, login_hint).await?;
+    let profile = Some(r.profile);
+    let token = sso::access_token(env, session, profile, login_hint).await?;
+    let role =
+        sso::role_credentials(session, profile, &token, account_id, role_name, login_hint).await?;
     let creds = Credentials {
         access_key_id: role.access_key_id,
         secret_access_key: role.secret_access_key,

@@ -17,21 +17,26 @@ use super::lock::SessionLock;
 use crate::config::SsoSession;
 use crate::env::Env;
 
-/// The SDK configuration for a session's region, with no credentials.
-pub async fn sdk_config(session: &SsoSession) -> aws_config::SdkConfig {
-    aws_config::defaults(BehaviorVersion::latest())
+/// The SDK configuration for a session's region, with no credentials. `profile` is the profile
+/// being served: its `endpoint_url` and `[services]` settings apply, as they do when the AWS CLI
+/// runs with `--profile`. Without one (a named sso-session, logout), the SDK's own choice
+/// applies: `AWS_PROFILE`, else `default`. `AWS_ENDPOINT_URL_*` variables win either way.
+pub async fn sdk_config(session: &SsoSession, profile: Option<&str>) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
         .region(aws_config::Region::new(session.region.clone()))
-        .no_credentials()
-        .load()
-        .await
+        .no_credentials();
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile);
+    }
+    loader.load().await
 }
 
-pub async fn oidc_client(session: &SsoSession) -> aws_sdk_ssooidc::Client {
-    aws_sdk_ssooidc::Client::new(&sdk_config(session).await)
+pub async fn oidc_client(session: &SsoSession, profile: Option<&str>) -> aws_sdk_ssooidc::Client {
+    aws_sdk_ssooidc::Client::new(&sdk_config(session, profile).await)
 }
 
-pub async fn portal_client(session: &SsoSession) -> aws_sdk_sso::Client {
-    aws_sdk_sso::Client::new(&sdk_config(session).await)
+pub async fn portal_client(session: &SsoSession, profile: Option<&str>) -> aws_sdk_sso::Client {
+    aws_sdk_sso::Client::new(&sdk_config(session, profile).await)
 }
 
 /// An SSO access token. `Debug` never shows it.
@@ -73,6 +78,7 @@ where
 pub async fn access_token(
     env: &Env,
     session: &SsoSession,
+    profile: Option<&str>,
     login_hint: &str,
 ) -> Result<AccessToken, SsoError> {
     let login_required = || SsoError::LoginRequired {
@@ -95,7 +101,7 @@ pub async fn access_token(
     if refreshed_meanwhile || token.expires_at > Timestamp::now() + WINDOW {
         return Ok(AccessToken(token.access_token));
     }
-    match refresh(env, session, &token).await {
+    match refresh(env, session, profile, &token).await {
         Ok(fresh) => Ok(AccessToken(fresh.access_token)),
         // A failed refresh leaves a still-valid token usable, as botocore does.
         Err(_) if token.expires_at > Timestamp::now() => Ok(AccessToken(token.access_token)),
@@ -108,6 +114,7 @@ pub async fn access_token(
 pub async fn refresh(
     env: &Env,
     session: &SsoSession,
+    profile: Option<&str>,
     token: &CachedToken,
 ) -> Result<CachedToken, SsoError> {
     let (Some(client_id), Some(client_secret), Some(refresh_token)) =
@@ -116,7 +123,7 @@ pub async fn refresh(
         return Err(SsoError::SessionEnded);
     };
     let now = Timestamp::now();
-    let out = oidc_client(session)
+    let out = oidc_client(session, profile)
         .await
         .create_token()
         .grant_type("refresh_token")
@@ -174,12 +181,13 @@ pub struct RoleCredentials {
 /// GetRoleCredentials; a token the service rejects means login needed.
 pub async fn role_credentials(
     session: &SsoSession,
+    profile: Option<&str>,
     token: &AccessToken,
     account_id: &str,
     role_name: &str,
     login_hint: &str,
 ) -> Result<RoleCredentials, SsoError> {
-    let out = portal_client(session)
+    let out = portal_client(session, profile)
         .await
         .get_role_credentials()
         .access_token(token.secret())

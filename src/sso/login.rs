@@ -38,8 +38,11 @@ const AUTHORIZATION_TIMEOUT: Duration = Duration::from_secs(600);
 const REGISTERED_REDIRECT: &str = "http://127.0.0.1/oauth/callback";
 const DEFAULT_SCOPE: &str = "sso:account:access";
 
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct LoginOptions {
+    /// The profile being logged in for, whose endpoint settings the clients follow (see
+    /// [`client::sdk_config`]); `None` for a named sso-session.
+    pub profile: Option<String>,
     pub use_device_code: bool,
     pub no_browser: bool,
     pub force: bool,
@@ -76,7 +79,9 @@ pub async fn login(
             }
             TokenStatus::Refreshable { .. } => {
                 // A session the service has ended refuses the refresh: then log in.
-                if let Ok(fresh) = client::refresh(env, session, &token).await {
+                if let Ok(fresh) =
+                    client::refresh(env, session, options.profile.as_deref(), &token).await
+                {
                     return Ok(Outcome::Refreshed {
                         expires_at: fresh.expires_at,
                     });
@@ -90,14 +95,14 @@ pub async fn login(
     } else {
         Flow::Device
     };
-    let oidc = client::oidc_client(session).await;
+    let oidc = client::oidc_client(session, options.profile.as_deref()).await;
     let registration = register(env, session, flow, &oidc).await?;
     let token = match flow {
-        Flow::Device => device_flow(env, session, &registration, &oidc, options).await?,
-        Flow::AuthorizationCode => pkce_flow(env, session, &registration, &oidc, options).await?,
+        Flow::Device => device_flow(env, session, &registration, &oidc, &options).await?,
+        Flow::AuthorizationCode => pkce_flow(env, session, &registration, &oidc, &options).await?,
     };
     cache::store_token(env, session, &token).map_err(SsoError::Cache)?;
-    remember_account_names(env, session, &token).await;
+    remember_account_names(env, session, options.profile.as_deref(), &token).await;
     let _ = writeln!(
         std::io::stderr(),
         "Successfully logged into Start URL: {}",
@@ -219,7 +224,7 @@ async fn device_flow(
     session: &SsoSession,
     registration: &Registration,
     oidc: &aws_sdk_ssooidc::Client,
-    options: LoginOptions,
+    options: &LoginOptions,
 ) -> Result<CachedToken, SsoError> {
     let auth = oidc
         .start_device_authorization()
@@ -388,7 +393,7 @@ async fn pkce_flow(
     session: &SsoSession,
     registration: &Registration,
     oidc: &aws_sdk_ssooidc::Client,
-    options: LoginOptions,
+    options: &LoginOptions,
 ) -> Result<CachedToken, SsoError> {
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| {
         SsoError::Login(format!(
@@ -472,8 +477,13 @@ async fn pkce_flow(
 }
 
 /// Account names for the prompt, from ListAccounts. Best effort: a login is not worse for it.
-async fn remember_account_names(env: &Env, session: &SsoSession, token: &CachedToken) {
-    let portal = client::portal_client(session).await;
+async fn remember_account_names(
+    env: &Env,
+    session: &SsoSession,
+    profile: Option<&str>,
+    token: &CachedToken,
+) {
+    let portal = client::portal_client(session, profile).await;
     let mut pages = portal
         .list_accounts()
         .access_token(&token.access_token)

@@ -90,7 +90,7 @@ pub async fn logout_all(env: &Env) -> Result<usize, SsoError> {
 
 /// Best effort: an expired or already revoked token is what logging out wants anyway.
 async fn revoke(session: &SsoSession, access_token: &str) {
-    let _ = client::portal_client(session)
+    let _ = client::portal_client(session, None)
         .await
         .logout()
         .access_token(access_token)

@@ -868,3 +868,38 @@ fn no_secret_reaches_an_argv_or_stderr() {
         }
     }
 }
+
+#[test]
+fn a_profiles_endpoint_url_serves_login_and_credentials_without_endpoint_variables() {
+    let setup = Setup::new(&[]);
+    // The service is reachable only through profile dev's own `endpoint_url`, as the AWS CLI
+    // reads it for `--profile dev`.
+    let config = setup.sandbox.config_text().replacen(
+        "[profile dev]\n",
+        &format!("[profile dev]\nendpoint_url = {}\n", setup.sandbox.url),
+        1,
+    );
+    setup.home.write_config(&config);
+    let vars: Vec<(String, String)> = setup
+        .vars()
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("AWS_ENDPOINT_URL"))
+        .collect();
+    let ssoenv = |args: &[&str]| {
+        let mut cmd = setup.home.ssoenv(args);
+        cmd.envs(vars.iter().map(|(k, v)| (k, v)));
+        run(&mut cmd)
+    };
+    let (out, _, stderr) = ssoenv(&["login", "dev"]);
+    assert!(out.status.success(), "{stderr}");
+    let (out, stdout, stderr) = ssoenv(&[
+        "exec",
+        "dev",
+        "--",
+        "sh",
+        "-c",
+        "echo \"$AWS_ACCESS_KEY_ID\"",
+    ]);
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stdout.trim().is_empty(), "no credentials: {stdout}");
+}
