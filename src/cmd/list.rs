@@ -153,7 +153,7 @@ fn table(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
         "REGION",
         "SSO-SESSION",
     ];
-    // Cells borrow from the rows; only the marked name column is built.
+    // Cells borrow from the rows.
     let cells: Vec<[&str; 6]> = rows
         .iter()
         .map(|r| {

@@ -60,10 +60,6 @@ impl Properties {
         self.0.iter().find(|(k, _)| k == key).map(|(_, p)| p)
     }
 
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.get(key).is_some()
-    }
-
     pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, property: Property) {
         let key = key.into();
         match self.0.iter_mut().find(|(k, _)| *k == key) {
@@ -74,14 +70,6 @@ impl Properties {
 
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Property)> {
         self.0.iter().map(|(k, p)| (k.as_ref(), p))
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
     }
 
     /// Gives back the spare capacity left by growing (the parser calls it when a section ends).

@@ -96,7 +96,7 @@ const PROFILE: &str = "profile";
 const DEFAULT: &str = "default";
 
 /// The SDKs count only space and tab as whitespace in these files.
-pub(crate) fn is_ws(b: u8) -> bool {
+fn is_ws(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 
@@ -487,7 +487,7 @@ fn merge(map: &mut BTreeMap<String, Section>, section: Section) {
     }
 }
 
-/// Merges a file's sections, in file order, into `map`. A large config has thousands of
+/// Merges a file's profiles, in file order, into `map`. A large config has thousands of
 /// profiles: sorting them once and building the map from sorted entries compares far fewer
 /// names than inserting them one by one into a tree.
 fn merge_all(map: &mut BTreeMap<String, Section>, mut sections: Vec<Section>) {
@@ -691,7 +691,7 @@ mod tests {
     #[test]
     fn keys_are_lower_case_and_looked_up_case_insensitively() {
         let set = parse("[profile a]\nSSO_Region = eu-west-1\n");
-        assert!(set.profiles["a"].properties.contains_key("sso_region"));
+        assert!(set.profiles["a"].properties.get("sso_region").is_some());
         assert_eq!(set.profiles["a"].get("SSO_REGION"), Some("eu-west-1"));
     }
 
