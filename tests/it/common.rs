@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Child, Command, Output};
 
 pub fn ssoenv_bin() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_ssoenv"))
@@ -60,4 +60,15 @@ pub fn run(cmd: &mut Command) -> (Output, String, String) {
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     (out, stdout, stderr)
+}
+
+/// Waits for a child, checks that it succeeded, and returns its stdout as text.
+pub fn succeeded(child: Child) -> String {
+    let out = child.wait_with_output().expect("wait");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -13,7 +13,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use ssoenv::pyjson::sha1_hex;
 
-use crate::common::run;
+use crate::common::{run, succeeded};
 use crate::env::Setup;
 
 /// The keys of a token file, in the order `aws sso login` writes them (reference §1.2).
@@ -420,20 +420,30 @@ fn until_url(rx: &mpsc::Receiver<String>) -> Vec<String> {
     }
 }
 
-#[test]
-fn no_browser_prints_the_url_and_completes_when_it_is_opened_elsewhere() {
-    let setup = Setup::new(&[]);
-    let browser = Browser::new(true);
-
-    // PKCE: the URL alone.
+/// `ssoenv login PROFILE --no-browser`, with its stderr lines arriving on a channel.
+fn no_browser_login(
+    setup: &Setup,
+    browser: &Browser,
+    profile: &str,
+) -> (Child, mpsc::Receiver<String>) {
     let mut child = setup
-        .ssoenv(["login", "dev", "--no-browser"])
+        .ssoenv(["login", profile, "--no-browser"])
         .env("BROWSER", &browser.command)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let rx = stderr_lines(&mut child);
+    (child, rx)
+}
+
+#[test]
+fn no_browser_prints_the_url_and_completes_when_it_is_opened_elsewhere() {
+    let setup = Setup::new(&[]);
+    let browser = Browser::new(true);
+
+    // PKCE: the URL alone.
+    let (child, rx) = no_browser_login(&setup, &browser, "dev");
     let lines = until_url(&rx);
     let url = lines.last().unwrap().clone();
     assert!(url.contains("/authorize?"), "{lines:?}");
@@ -443,14 +453,7 @@ fn no_browser_prints_the_url_and_completes_when_it_is_opened_elsewhere() {
     assert!(token_path(&setup).exists());
 
     // Device flow: the URL and the code.
-    let mut child = setup
-        .ssoenv(["login", "prod", "--no-browser"])
-        .env("BROWSER", &browser.command)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let rx = stderr_lines(&mut child);
+    let (child, rx) = no_browser_login(&setup, &browser, "prod");
     let mut lines = until_url(&rx);
     let url = lines.last().unwrap().clone();
     let user_code = query_param(&url, "user_code").expect("user_code in the URL");
@@ -625,13 +628,7 @@ fn concurrent_logins_open_one_browser() {
         })
         .collect();
     for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert!(String::from_utf8_lossy(&out.stdout).contains("export "));
+        assert!(succeeded(child).contains("export "));
     }
     assert_eq!(browser.calls().len(), 1, "{:?}", browser.calls());
     let stats = setup.sandbox.stats();

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::common::{Home, run};
+use crate::common::{Home, run, succeeded};
 use crate::sandbox::Sandbox;
 
 /// sha1("sandbox"): the token file of the sandbox's sso-session.
@@ -271,12 +271,7 @@ fn twenty_at_once(s: &Setup) {
         })
         .collect();
     for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        succeeded(child);
     }
     assert_eq!(
         count(&s.sandbox.stats(), &["CreateToken", "refresh_token"]),
