@@ -110,10 +110,22 @@ fn row<'a>(set: &ProfileSet, name: &'a str, section: &'a Section, default: bool)
         }
     };
     row.kind = kind.label();
-    row.account_id = kind.account_id(section).map(str::to_string);
-    row.role_name = kind.role_name().map(str::to_string);
+    // An SSO profile's account and role move into the row; other kinds derive theirs.
+    if !matches!(kind, ProfileKind::Sso { .. }) {
+        row.account_id = kind.account_id(section).map(str::to_string);
+        row.role_name = kind.role_name().map(str::to_string);
+    }
     let session = match kind {
-        ProfileKind::Sso { session, .. } | ProfileKind::SsoToken { session } => Some(session),
+        ProfileKind::Sso {
+            session,
+            account_id,
+            role_name,
+        } => {
+            row.account_id = Some(account_id);
+            row.role_name = Some(role_name);
+            Some(session)
+        }
+        ProfileKind::SsoToken { session } => Some(session),
         ProfileKind::AssumeRole { role, source } => {
             row.role_arn = Some(role.role_arn);
             if let crate::config::RoleSource::Profile(p) = source {

@@ -96,7 +96,7 @@ const PROFILE: &str = "profile";
 const DEFAULT: &str = "default";
 
 /// The SDKs count only space and tab as whitespace in these files.
-fn is_ws(b: u8) -> bool {
+pub(crate) fn is_ws(b: u8) -> bool {
     b == b' ' || b == b'\t'
 }
 

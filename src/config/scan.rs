@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use memchr::{memchr, memchr_iter};
 
 use super::parse::{
-    FileKind, FileParser, Target, body, classify, header_inner, is_identifier_byte,
+    FileKind, FileParser, Target, body, classify, header_inner, is_identifier_byte, is_ws,
     split_property_bytes, strip_cr, text,
 };
 use super::{ConfigError, ProfileSet, SourceFile};
@@ -234,11 +234,14 @@ fn profile_name(kind: FileKind, line: &[u8]) -> Option<Cow<'_, str>> {
 /// values trimmed of whitespace and of a comment, as in a full parse.
 fn summary_property(line: &[u8]) -> Option<(usize, Cow<'_, str>)> {
     let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let (key, value) = split_property_bytes(line).ok()?;
-    // The four keys differ in length: one comparison decides.
-    let index = SUMMARY_KEYS
-        .iter()
-        .position(|k| k.len() == key.len() && key.eq_ignore_ascii_case(k.as_bytes()))?;
+    // The line starts with its key (the caller saw no indentation): one of the four, followed by
+    // `=` or whitespace, or the line is not split at all.
+    let index = SUMMARY_KEYS.iter().position(|k| {
+        line.get(..k.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(k.as_bytes()))
+            && line.get(k.len()).is_some_and(|&b| b == b'=' || is_ws(b))
+    })?;
+    let (_, value) = split_property_bytes(line).ok()?;
     Some((index, text(value)))
 }
 
