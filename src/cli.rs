@@ -3,6 +3,7 @@
 
 use std::ffi::OsString;
 
+use clap::builder::StyledStr;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
@@ -223,9 +224,6 @@ pub struct SandboxArgs {
 
 /// Completes profile names from the local config (never the network), with account and role as
 /// the description zsh, fish and PowerShell show beside each name.
-/// The group profile names are offered under, where a shell shows groups.
-const PROFILE_TAG: &str = "profile";
-
 fn profile_completer() -> ArgValueCandidates {
     ArgValueCandidates::new(|| {
         let Ok(files) = crate::config::ConfigFiles::map(&crate::env::Env::process()) else {
@@ -249,11 +247,12 @@ fn profile_completer() -> ArgValueCandidates {
                     (Some(a), None) => Some(a.to_string()),
                     _ => s.sso_session.map(|s| ["sso-session", &s].join(" ")),
                 };
-                // With a tag of its own, clap_complete does not format the argument's name
-                // into every candidate (a third of the time for ten thousand profiles).
+                // clap_complete uses tags only to order candidates, and formats the argument's
+                // name into each candidate that has none (a third of the time for ten thousand
+                // profiles). An empty tag keeps profiles together and costs no allocation.
                 CompletionCandidate::new(name.into_owned())
                     .help(help.map(Into::into))
-                    .tag(Some(PROFILE_TAG.into()))
+                    .tag(Some(StyledStr::new()))
             })
             .collect()
     })
