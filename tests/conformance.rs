@@ -9,6 +9,7 @@
 //!   field is not checked here: ssoenv picks the profile by its own order (`SSOENV_PROFILE`,
 //!   `AWS_PROFILE`, `AWS_DEFAULT_PROFILE`), outside `Locations`.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -97,16 +98,16 @@ fn parser_trials() -> Vec<Trial> {
 }
 
 /// A section as the suite writes it: key → value.
-fn flat(sections: &BTreeMap<String, Section>) -> BTreeMap<String, BTreeMap<String, String>> {
+fn flat(sections: &BTreeMap<Cow<str>, Section>) -> BTreeMap<String, BTreeMap<String, String>> {
     sections
         .iter()
         .map(|(name, s)| {
             let props = s
                 .properties
                 .iter()
-                .map(|(k, p)| (k.to_string(), p.value.clone()))
+                .map(|(k, p)| (k.to_string(), p.value.to_string()))
                 .collect();
-            (name.clone(), props)
+            (name.to_string(), props)
         })
         .collect()
 }
@@ -149,7 +150,7 @@ fn check_selected(case: &ParserCase) -> Result<(), Failed> {
     let Ok(full) = ProfileSet::parse(config.as_ref(), credentials.as_ref()) else {
         return Ok(());
     };
-    let names: Vec<&str> = full.profiles.keys().map(String::as_str).collect();
+    let names: Vec<&str> = full.profiles.keys().map(AsRef::as_ref).collect();
     let mut selections: Vec<Vec<&str>> = names.iter().map(|n| vec![*n]).collect();
     selections.push(names.clone());
     selections.push(vec!["no-such-profile"]);
@@ -159,7 +160,7 @@ fn check_selected(case: &ParserCase) -> Result<(), Failed> {
         let want: BTreeMap<_, _> = full
             .profiles
             .iter()
-            .filter(|(n, _)| selection.contains(&n.as_str()))
+            .filter(|(n, _)| selection.contains(&n.as_ref()))
             .map(|(n, s)| (n.clone(), s.clone()))
             .collect();
         if part.profiles != want {

@@ -1,12 +1,13 @@
 //! `ssoenv list`: every profile with its kind, account, role, region and sso-session.
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
 use crate::cli::ListArgs;
 use crate::config::profile::{self, ChainBase};
-use crate::config::{AwsConfig, ConfigFiles, ProfileKind, ProfileSet, Section};
+use crate::config::{ConfigFiles, ProfileKind, ProfileSet, Section};
 use crate::env::Env;
 use crate::error::Error;
 
@@ -18,11 +19,11 @@ struct Row<'a> {
     kind: &'static str,
     /// The profile AWS tools use without `--profile` (`AWS_PROFILE`, else `default`).
     default: bool,
-    account_id: Option<String>,
-    role_name: Option<String>,
+    account_id: Option<Cow<'a, str>>,
+    role_name: Option<Cow<'a, str>>,
     region: Option<&'a str>,
-    sso_session: Option<String>,
-    sso_start_url: Option<String>,
+    sso_session: Option<Cow<'a, str>>,
+    sso_start_url: Option<Cow<'a, str>>,
     role_arn: Option<String>,
     source_profile: Option<String>,
     /// Why the profile cannot be used, when it cannot.
@@ -38,9 +39,9 @@ fn no_config(config: &std::path::Path) -> io::Result<()> {
 }
 
 pub fn run(args: ListArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> {
+    let files = ConfigFiles::map(env)?;
     if args.names {
         // For completion: names only, from a scan that splits no section.
-        let files = ConfigFiles::map(env)?;
         let summaries = files.summaries();
         if files.config.is_none() && summaries.is_empty() {
             return Ok(no_config(&files.locations.config)?);
@@ -52,14 +53,15 @@ pub fn run(args: ListArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> 
         }
         return Ok(out.write_all(names.as_bytes())?);
     }
-    let config = AwsConfig::load(env)?;
-    if !config.config_found && config.set.profiles.is_empty() {
-        return Ok(no_config(&config.locations.config)?);
+    // The rows borrow from the files: nothing of ten thousand profiles is copied.
+    let set = files.parse()?;
+    if files.config.is_none() && set.profiles.is_empty() {
+        return Ok(no_config(&files.locations.config)?);
     }
     let default = env
         .var("AWS_PROFILE")
         .unwrap_or_else(|| "default".to_string());
-    let rows = rows(&config.set, &default);
+    let rows = rows(&set, &default);
     let mut err = io::stderr().lock();
     for row in &rows {
         if let Some(e) = &row.error {
@@ -75,7 +77,7 @@ pub fn run(args: ListArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> 
     // The process ends right after this: freeing ten thousand parsed sections one by one would
     // cost milliseconds for nothing.
     std::mem::forget(rows);
-    std::mem::forget(config);
+    std::mem::forget(set);
     Ok(())
 }
 
@@ -88,7 +90,7 @@ fn rows<'a>(set: &'a ProfileSet, default: &str) -> Vec<Row<'a>> {
 }
 
 /// One profile's row; borrows its section rather than resolving (and copying) it.
-fn row<'a>(set: &ProfileSet, name: &'a str, section: &'a Section, default: bool) -> Row<'a> {
+fn row<'a>(set: &'a ProfileSet, name: &'a str, section: &'a Section, default: bool) -> Row<'a> {
     let mut row = Row {
         name,
         kind: "invalid",
@@ -112,8 +114,9 @@ fn row<'a>(set: &ProfileSet, name: &'a str, section: &'a Section, default: bool)
     row.kind = kind.label();
     // An SSO profile's account and role move into the row; other kinds derive theirs.
     if !matches!(kind, ProfileKind::Sso { .. }) {
-        row.account_id = kind.account_id(section).map(str::to_string);
-        row.role_name = kind.role_name().map(str::to_string);
+        let owned = |s: &str| Cow::Owned(s.to_string());
+        row.account_id = kind.account_id(section).map(owned);
+        row.role_name = kind.role_name().map(owned);
     }
     let session = match kind {
         ProfileKind::Sso {
@@ -152,7 +155,7 @@ fn row<'a>(set: &ProfileSet, name: &'a str, section: &'a Section, default: bool)
     row
 }
 
-fn opt(value: &Option<String>) -> &str {
+fn opt<'a>(value: &'a Option<Cow<str>>) -> &'a str {
     value.as_deref().unwrap_or("-")
 }
 

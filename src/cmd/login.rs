@@ -26,10 +26,7 @@ pub fn run(args: LoginArgs, env: &Env) -> Result<(), Error> {
         force: args.force,
     };
     let outcome = super::runtime()?.block_on(sso::login(env, &session, options))?;
-    let label = session.name.as_deref().map_or_else(
-        || session.start_url.clone(),
-        |n| format!("sso-session `{n}`"),
-    );
+    let label = session.label();
     let left = |at: Timestamp| human(at.duration_since(Timestamp::now()));
     let mut err = std::io::stderr();
     match outcome {
@@ -52,9 +49,10 @@ pub fn run(args: LoginArgs, env: &Env) -> Result<(), Error> {
     Ok(())
 }
 
-pub fn named_session(env: &Env, name: &str) -> Result<SsoSession, Error> {
+pub fn named_session(env: &Env, name: &str) -> Result<SsoSession<'static>, Error> {
     let config = AwsConfig::load(env)?;
-    profile::sso_session(&config.set, name)?.ok_or_else(|| {
+    let session = profile::sso_session(&config.set, name)?.map(SsoSession::into_owned);
+    session.ok_or_else(|| {
         Error::message(
             exit::CONFIG,
             format!(

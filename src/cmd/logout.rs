@@ -32,10 +32,7 @@ pub fn run(args: LogoutArgs, env: &Env) -> Result<(), Error> {
             fsutil::remove_if_exists(&dir.join(format!("{key}.json")))?;
         }
     }
-    let label = session.name.as_deref().map_or_else(
-        || session.start_url.clone(),
-        |n| format!("sso-session `{n}`"),
-    );
+    let label = session.label();
     if had_token {
         writeln!(err, "ssoenv: logged out of {label}")?;
     } else {
@@ -49,7 +46,10 @@ pub fn run(args: LogoutArgs, env: &Env) -> Result<(), Error> {
 
 /// The (account, role) pairs of the session's SSO profiles, and the cache keys of the roles
 /// assumed on top of them.
-fn derived_from(config: &AwsConfig, session: &SsoSession) -> (Vec<(String, String)>, Vec<String>) {
+fn derived_from(
+    config: &AwsConfig,
+    session: &SsoSession<'_>,
+) -> (Vec<(String, String)>, Vec<String>) {
     let mut roles = Vec::new();
     let mut assumed = Vec::new();
     for name in config.set.profiles.keys() {

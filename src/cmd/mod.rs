@@ -69,7 +69,7 @@ impl Selected {
 
     /// The IAM Identity Center session the profile logs in through, directly or at the root of
     /// its role chain.
-    fn sso_session(&self) -> Result<SsoSession, Error> {
+    fn sso_session(&self) -> Result<SsoSession<'static>, Error> {
         if let ProfileKind::SsoToken { session } | ProfileKind::Sso { session, .. } =
             &self.profile.kind
         {

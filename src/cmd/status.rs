@@ -33,7 +33,7 @@ pub struct Status {
     /// When the credentials in use expire: the environment's in credentials mode, else the
     /// role-credential cache's.
     pub credentials_expire: Option<Timestamp>,
-    pub session: Option<SsoSession>,
+    pub session: Option<SsoSession<'static>>,
     pub token: Option<TokenStatus>,
 }
 

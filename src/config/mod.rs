@@ -35,32 +35,43 @@ impl fmt::Display for Origin {
 /// One `key = value`. For a property with sub-properties, `value` is the raw text the SDK suites
 /// expect (`"\nname = value"`) and `sub_properties` holds the parsed pairs (names lower-case,
 /// values without their `# comment`, as for properties). A continued value keeps its lines
-/// joined by `\n`.
+/// joined by `\n`. A value is borrowed from the file's text wherever it can be (see
+/// [`ProfileSet`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Property {
-    pub value: String,
+pub struct Property<'a> {
+    pub value: Cow<'a, str>,
     pub sub_properties: BTreeMap<String, String>,
     pub origin: Origin,
+}
+
+impl Property<'_> {
+    pub fn into_owned(self) -> Property<'static> {
+        Property {
+            value: Cow::Owned(self.value.into_owned()),
+            sub_properties: self.sub_properties,
+            origin: self.origin,
+        }
+    }
 }
 
 /// A section's properties in the order their keys first appear; setting a key again replaces
 /// its value in place. A section holds a handful of keys, so a short vector searched linearly is
 /// both faster and half the memory of a tree map: at ten thousand profiles that is 5 MB and
-/// thousands of page faults less. Common keys are `'static` strings, not one allocation each.
+/// thousands of page faults less.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Properties(Vec<(Cow<'static, str>, Property)>);
+pub struct Properties<'a>(Vec<(Cow<'a, str>, Property<'a>)>);
 
-impl Properties {
+impl<'a> Properties<'a> {
     /// Room for the keys of a typical profile, so a section grows at most once while it is read.
     pub(crate) fn for_section() -> Self {
         Self(Vec::with_capacity(8))
     }
 
-    pub fn get(&self, key: &str) -> Option<&Property> {
+    pub fn get(&self, key: &str) -> Option<&Property<'a>> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, p)| p)
     }
 
-    pub fn insert(&mut self, key: impl Into<Cow<'static, str>>, property: Property) {
+    pub fn insert(&mut self, key: impl Into<Cow<'a, str>>, property: Property<'a>) {
         let key = key.into();
         match self.0.iter_mut().find(|(k, _)| *k == key) {
             Some((_, existing)) => *existing = property,
@@ -68,7 +79,7 @@ impl Properties {
         }
     }
 
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &Property)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &Property<'a>)> {
         self.0.iter().map(|(k, p)| (k.as_ref(), p))
     }
 
@@ -76,26 +87,35 @@ impl Properties {
     pub(crate) fn shrink_to_fit(&mut self) {
         self.0.shrink_to_fit();
     }
+
+    pub fn into_owned(self) -> Properties<'static> {
+        Properties(
+            self.0
+                .into_iter()
+                .map(|(k, p)| (Cow::Owned(k.into_owned()), p.into_owned()))
+                .collect(),
+        )
+    }
 }
 
-impl<K: Into<Cow<'static, str>>> Extend<(K, Property)> for Properties {
-    fn extend<I: IntoIterator<Item = (K, Property)>>(&mut self, iter: I) {
+impl<'a, K: Into<Cow<'a, str>>> Extend<(K, Property<'a>)> for Properties<'a> {
+    fn extend<I: IntoIterator<Item = (K, Property<'a>)>>(&mut self, iter: I) {
         for (key, property) in iter {
             self.insert(key, property);
         }
     }
 }
 
-impl<K: Into<Cow<'static, str>>> FromIterator<(K, Property)> for Properties {
-    fn from_iter<I: IntoIterator<Item = (K, Property)>>(iter: I) -> Self {
+impl<'a, K: Into<Cow<'a, str>>> FromIterator<(K, Property<'a>)> for Properties<'a> {
+    fn from_iter<I: IntoIterator<Item = (K, Property<'a>)>>(iter: I) -> Self {
         let mut properties = Properties::default();
         properties.extend(iter);
         properties
     }
 }
 
-impl IntoIterator for Properties {
-    type Item = (Cow<'static, str>, Property);
+impl<'a> IntoIterator for Properties<'a> {
+    type Item = (Cow<'a, str>, Property<'a>);
     type IntoIter = std::vec::IntoIter<Self::Item>;
 
     fn into_iter(self) -> Self::IntoIter {
@@ -106,26 +126,34 @@ impl IntoIterator for Properties {
 /// A `[profile NAME]`, `[sso-session NAME]` or `[services NAME]` section after merging. Keys are
 /// lower-case (the SDKs match them case-insensitively).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Section {
-    pub name: String,
-    pub properties: Properties,
+pub struct Section<'a> {
+    pub name: Cow<'a, str>,
+    pub properties: Properties<'a>,
     /// The first header that defined this section.
     pub origin: Origin,
 }
 
-impl Section {
+impl<'a> Section<'a> {
     /// A property's value, by (case-insensitive) key.
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.property(key).map(|p| p.value.as_str())
+        self.property(key).map(|p| p.value.as_ref())
     }
 
-    pub fn property(&self, key: &str) -> Option<&Property> {
+    pub fn property(&self, key: &str) -> Option<&Property<'a>> {
         match self.properties.get(key) {
             Some(p) => Some(p),
             None if key.bytes().any(|b| b.is_ascii_uppercase()) => {
                 self.properties.get(&key.to_ascii_lowercase())
             }
             None => None,
+        }
+    }
+
+    pub fn into_owned(self) -> Section<'static> {
+        Section {
+            name: Cow::Owned(self.name.into_owned()),
+            properties: self.properties.into_owned(),
+            origin: self.origin,
         }
     }
 }
@@ -212,16 +240,37 @@ fn read_error(path: &Path, source: io::Error) -> ConfigError {
     }
 }
 
-/// Both files parsed and merged: credentials-file values override config-file values.
+/// Both files parsed and merged: credentials-file values override config-file values. Names,
+/// keys and values borrow from the files' text (`'a`), so parsing ten thousand profiles copies
+/// almost nothing; [`ProfileSet::into_owned`] makes a set that outlives the files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProfileSet {
-    pub profiles: BTreeMap<String, Section>,
-    pub sso_sessions: BTreeMap<String, Section>,
-    pub services: BTreeMap<String, Section>,
+pub struct ProfileSet<'a> {
+    pub profiles: BTreeMap<Cow<'a, str>, Section<'a>>,
+    pub sso_sessions: BTreeMap<Cow<'a, str>, Section<'a>>,
+    pub services: BTreeMap<Cow<'a, str>, Section<'a>>,
     /// What was skipped, each naming file and line: invalid names and keys, sections without a
     /// prefix in the config file or with one in the credentials file, `[default]` beaten by
     /// `[profile default]`.
     pub warnings: Vec<String>,
+}
+
+impl ProfileSet<'_> {
+    pub fn into_owned(self) -> ProfileSet<'static> {
+        fn owned(
+            sections: BTreeMap<Cow<'_, str>, Section<'_>>,
+        ) -> BTreeMap<Cow<'static, str>, Section<'static>> {
+            sections
+                .into_iter()
+                .map(|(name, section)| (Cow::Owned(name.into_owned()), section.into_owned()))
+                .collect()
+        }
+        ProfileSet {
+            profiles: owned(self.profiles),
+            sso_sessions: owned(self.sso_sessions),
+            services: owned(self.services),
+            warnings: self.warnings,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -280,6 +329,11 @@ impl ConfigFiles {
         })
     }
 
+    /// Both files parsed and merged, borrowing their text (see [`ProfileSet::parse`]).
+    pub fn parse(&self) -> Result<ProfileSet<'_>, ConfigError> {
+        ProfileSet::parse(self.config.as_ref(), self.credentials.as_ref())
+    }
+
     /// Every profile name, sorted, with the keys completion describes it by, from a scan that
     /// splits no section (see [`scan::summaries`]).
     pub fn summaries(&self) -> Vec<(Cow<'_, str>, scan::Summary<'_>)> {
@@ -291,18 +345,15 @@ impl ConfigFiles {
 #[derive(Debug, Clone)]
 pub struct AwsConfig {
     pub locations: Locations,
-    pub set: ProfileSet,
-    /// Whether the config file exists (a missing one is not an error).
-    pub config_found: bool,
+    pub set: ProfileSet<'static>,
 }
 
 impl AwsConfig {
     /// Maps both files (a missing file counts as empty) and parses them.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
         let files = ConfigFiles::map(env)?;
-        let set = ProfileSet::parse(files.config.as_ref(), files.credentials.as_ref())?;
+        let set = files.parse()?.into_owned();
         Ok(Self {
-            config_found: files.config.is_some(),
             locations: files.locations,
             set,
         })
@@ -317,9 +368,9 @@ impl AwsConfig {
             files.config.as_ref(),
             files.credentials.as_ref(),
             profiles,
-        )?;
+        )?
+        .into_owned();
         Ok(Self {
-            config_found: files.config.is_some(),
             locations: files.locations,
             set,
         })

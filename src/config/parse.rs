@@ -7,7 +7,7 @@
 //! section header but only after whitespace in a value; `[profile default]` beats `[default]`;
 //! the credentials file takes names without a prefix; and every error must name the file and line
 //! with the SDKs' wording. A generic INI reader can express none of this, so the parser is a small
-//! line-by-line state machine that borrows the text and allocates only what it keeps.
+//! line-by-line state machine whose sections borrow their names, keys and values from the text.
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -216,34 +216,36 @@ enum Slot {
 
 /// The section being read: its properties are collected here and merged when it ends, so a
 /// section costs one map lookup, not one per line.
-struct Open {
+struct Open<'a> {
     slot: Slot,
-    section: Section,
+    section: Section<'a>,
 }
 
 /// The last property read: indented lines below it still extend it.
-struct Pending {
-    key: Cow<'static, str>,
-    property: Property,
+struct Pending<'a> {
+    key: Cow<'a, str>,
+    property: Property<'a>,
     /// Defined with an empty value, so indented lines are `name = value` sub-properties.
     nested: bool,
 }
 
 /// Reads one file into a `ProfileSet`, line by line.
-pub(crate) struct FileParser<'s> {
+pub(crate) struct FileParser<'s, 'a> {
     kind: FileKind,
     path: &'s Arc<Path>,
-    set: &'s mut ProfileSet,
-    open: Option<Open>,
-    pending: Option<Pending>,
-    bare_default: Option<Section>,
+    set: &'s mut ProfileSet<'a>,
+    open: Option<Open<'a>>,
+    pending: Option<Pending<'a>>,
+    bare_default: Option<Section<'a>>,
     saw_profile_default: bool,
     /// Profiles read so far, merged into the set at the end (see [`merge_all`]).
-    profiles: Vec<Section>,
+    profiles: Vec<Section<'a>>,
+    /// The text being fed, when the set may borrow from it (see [`FileParser::keep`]).
+    source: &'a str,
 }
 
-impl<'s> FileParser<'s> {
-    pub(crate) fn new(kind: FileKind, path: &'s Arc<Path>, set: &'s mut ProfileSet) -> Self {
+impl<'s, 'a> FileParser<'s, 'a> {
+    pub(crate) fn new(kind: FileKind, path: &'s Arc<Path>, set: &'s mut ProfileSet<'a>) -> Self {
         Self {
             kind,
             path,
@@ -253,12 +255,22 @@ impl<'s> FileParser<'s> {
             bare_default: None,
             saw_profile_default: false,
             profiles: Vec::new(),
+            source: "",
         }
     }
 
     /// Reads `text`, whose first line is line `first_line` of the file. `text` must start at the
-    /// beginning of a line.
-    pub(crate) fn feed(&mut self, text: &str, first_line: usize) -> Result<(), ConfigError> {
+    /// beginning of a line. What the set keeps borrows from borrowed text; of text converted
+    /// with replacement characters (a temporary), it keeps copies.
+    pub(crate) fn feed(
+        &mut self,
+        text: Cow<'a, str>,
+        first_line: usize,
+    ) -> Result<(), ConfigError> {
+        self.source = match text {
+            Cow::Borrowed(text) => text,
+            Cow::Owned(_) => "",
+        };
         let mut start = 0;
         for (i, end) in memchr_iter(b'\n', text.as_bytes())
             .chain(std::iter::once(text.len()))
@@ -268,7 +280,28 @@ impl<'s> FileParser<'s> {
             self.line(strip_cr(line), first_line + i)?;
             start = end + 1;
         }
+        self.source = "";
         Ok(())
+    }
+
+    /// `part`, a slice of the text being fed, as the set keeps it: borrowed from `source` where it
+    /// lies inside it, else copied. A slice of a temporary copy is never taken for one of
+    /// `source`: its offset from `source` falls outside it, so `get` finds nothing.
+    fn keep(&self, part: &str) -> Cow<'a, str> {
+        let at = (part.as_ptr() as usize).wrapping_sub(self.source.as_ptr() as usize);
+        match self.source.get(at..at.wrapping_add(part.len())) {
+            Some(inside) => Cow::Borrowed(inside),
+            None => Cow::Owned(part.to_owned()),
+        }
+    }
+
+    /// A key as the set keeps it: lower-case, as the SDKs match keys case-insensitively.
+    fn key(&self, key: &str) -> Cow<'a, str> {
+        if key.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(key.to_ascii_lowercase())
+        } else {
+            self.keep(key)
+        }
     }
 
     /// Ends the file: merges what is still open and applies the `[default]` rule.
@@ -346,7 +379,7 @@ impl<'s> FileParser<'s> {
         self.open = Some(Open {
             slot,
             section: Section {
-                name: name.to_owned(),
+                name: self.keep(name),
                 properties: Properties::for_section(),
                 origin: self.origin(n),
             },
@@ -375,10 +408,10 @@ impl<'s> FileParser<'s> {
         let (key, value) = split_property(line).map_err(|e| self.error(n, e.message(None)))?;
         self.flush_property();
         self.pending = Some(Pending {
-            key: known_key(key),
+            key: self.key(key),
             nested: value.is_empty(),
             property: Property {
-                value: value.to_owned(),
+                value: self.keep(value),
                 sub_properties: BTreeMap::new(),
                 origin: self.origin(n),
             },
@@ -413,7 +446,7 @@ impl<'s> FileParser<'s> {
                 ));
             }
         }
-        let value = &mut pending.property.value;
+        let value = pending.property.value.to_mut();
         value.push('\n');
         value.push_str(trim_ws(line));
         self.pending = Some(pending);
@@ -477,8 +510,8 @@ fn label(slot: Slot) -> &'static str {
 
 /// Merges a section into an earlier one of the same name: its values win, the first header stays
 /// the section's origin.
-fn merge(map: &mut BTreeMap<String, Section>, section: Section) {
-    // One search (the key costs a copy of the name) rather than a lookup and then an insert.
+fn merge<'a>(map: &mut BTreeMap<Cow<'a, str>, Section<'a>>, section: Section<'a>) {
+    // One search rather than a lookup and then an insert.
     match map.entry(section.name.clone()) {
         Entry::Occupied(mut existing) => existing.get_mut().properties.extend(section.properties),
         Entry::Vacant(slot) => {
@@ -490,7 +523,7 @@ fn merge(map: &mut BTreeMap<String, Section>, section: Section) {
 /// Merges a file's profiles, in file order, into `map`. A large config has thousands of
 /// profiles: sorting them once and building the map from sorted entries compares far fewer
 /// names than inserting them one by one into a tree.
-fn merge_all(map: &mut BTreeMap<String, Section>, mut sections: Vec<Section>) {
+fn merge_all<'a>(map: &mut BTreeMap<Cow<'a, str>, Section<'a>>, mut sections: Vec<Section<'a>>) {
     if !map.is_empty() {
         for section in sections {
             merge(map, section);
@@ -578,51 +611,12 @@ fn property_bounds(line: &[u8]) -> Result<(Range<usize>, Range<usize>), Property
     Ok((key, trimmed(eq + 1, end)))
 }
 
-/// Keys the AWS tools and SDKs read, kept as `'static` strings: most properties of a large
-/// config use one of these, and the parser then allocates nothing for the key.
-const KNOWN_KEYS: &[&str] = &[
-    "aws_access_key_id",
-    "aws_secret_access_key",
-    "aws_session_token",
-    "ca_bundle",
-    "cli_pager",
-    "credential_process",
-    "credential_source",
-    "duration_seconds",
-    "endpoint_url",
-    "external_id",
-    "mfa_serial",
-    "output",
-    "region",
-    "role_arn",
-    "role_session_name",
-    "services",
-    "source_profile",
-    "sso_account_id",
-    "sso_region",
-    "sso_registration_scopes",
-    "sso_role_name",
-    "sso_session",
-    "sso_start_url",
-    "web_identity_token_file",
-];
-
-/// A key in lower case, borrowed from [`KNOWN_KEYS`] when it is one of them.
-fn known_key(key: &str) -> Cow<'static, str> {
-    let find = |k: &str| KNOWN_KEYS.iter().find(|&&known| known == k).copied();
-    if !key.bytes().any(|b| b.is_ascii_uppercase()) {
-        return find(key).map_or_else(|| Cow::Owned(key.to_owned()), Cow::Borrowed);
-    }
-    let lower = key.to_ascii_lowercase();
-    find(&lower).map_or(Cow::Owned(lower), Cow::Borrowed)
-}
-
-impl ProfileSet {
+impl<'a> ProfileSet<'a> {
     /// Parses and merges the config and credentials files (`None` for a missing file) by the AWS
     /// SDKs' rules. Credentials-file values override config-file values.
     pub fn parse(
-        config: Option<&SourceFile>,
-        credentials: Option<&SourceFile>,
+        config: Option<&'a SourceFile>,
+        credentials: Option<&'a SourceFile>,
     ) -> Result<Self, ConfigError> {
         let mut set = ProfileSet::default();
         for (kind, file) in [
@@ -631,7 +625,7 @@ impl ProfileSet {
         ] {
             let Some(file) = file else { continue };
             let mut parser = FileParser::new(kind, &file.path, &mut set);
-            parser.feed(&text(body(file)), 1)?;
+            parser.feed(text(body(file)), 1)?;
             parser.finish();
         }
         Ok(set)
@@ -652,8 +646,10 @@ mod tests {
         SourceFile::new("/h/.aws/credentials", text)
     }
 
-    fn parse(cfg: &str) -> ProfileSet {
-        ProfileSet::parse(Some(&config(cfg)), None).unwrap()
+    fn parse(cfg: &str) -> ProfileSet<'static> {
+        ProfileSet::parse(Some(&config(cfg)), None)
+            .unwrap()
+            .into_owned()
     }
 
     fn syntax_error(cfg: &str) -> (usize, String) {
@@ -711,12 +707,38 @@ mod tests {
     }
 
     #[test]
+    fn sections_borrow_from_valid_text_and_copy_from_replaced_text() {
+        let file = config("[profile a]\nregion = eu-west-1\nOutput = json\n");
+        let set = ProfileSet::parse(Some(&file), None).unwrap();
+        let a = &set.profiles["a"];
+        assert!(matches!(a.name, Cow::Borrowed("a")));
+        let region = &a.property("region").unwrap().value;
+        assert!(matches!(region, Cow::Borrowed("eu-west-1")), "{region:?}");
+        let keys: Vec<_> = a.properties.iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            keys,
+            ["region", "output"],
+            "keys are lower-cased copies where needed"
+        );
+
+        let lossy = SourceFile::new("/h/.aws/config", "");
+        let mut set = ProfileSet::default();
+        let mut parser = FileParser::new(FileKind::Config, &lossy.path, &mut set);
+        let text = String::from_utf8_lossy(b"[profile b]\nregion = \xe9u\n");
+        parser.feed(text, 1).unwrap();
+        parser.finish();
+        let b = &set.profiles["b"];
+        assert!(matches!(b.name, Cow::Owned(_)));
+        assert_eq!(b.get("region"), Some("\u{fffd}u"));
+    }
+
+    #[test]
     fn invalid_utf8_is_replaced_not_fatal() {
         let file = SourceFile::new("/h/.aws/config", "");
         let bytes = b"[profile a]\nname = caf\xe9\n[profile b]\n";
         let mut set = ProfileSet::default();
         let mut parser = FileParser::new(FileKind::Config, &file.path, &mut set);
-        parser.feed(&String::from_utf8_lossy(bytes), 1).unwrap();
+        parser.feed(String::from_utf8_lossy(bytes), 1).unwrap();
         parser.finish();
         assert_eq!(set.profiles["a"].get("name"), Some("caf\u{fffd}"));
         assert!(set.profiles.contains_key("b"));
@@ -1040,7 +1062,7 @@ mod tests {
                     let want: BTreeMap<_, _> = full
                         .profiles
                         .iter()
-                        .filter(|(k, _)| selection.contains(&k.as_str()))
+                        .filter(|(k, _)| selection.contains(&k.as_ref()))
                         .map(|(k, v)| (k.clone(), v.clone()))
                         .collect();
                     prop_assert_eq!(&part.profiles, &want);

@@ -3,26 +3,57 @@
 //! credentials, the chain of steps that produces them (the AWS SDKs' rules, pinned by their
 //! `assume-role-tests.json`).
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::{ConfigError, Origin, ProfileSet, Section};
 
 /// The IAM Identity Center session a profile logs in through. One login serves every profile of
-/// the same session.
+/// the same session. Resolved from a [`ProfileSet`], it borrows the set's values.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SsoSession {
+pub struct SsoSession<'a> {
     /// The `[sso-session NAME]`; `None` for a legacy profile with `sso_start_url` in it.
-    pub name: Option<String>,
-    pub start_url: String,
-    pub region: String,
-    /// `sso_registration_scopes`, as configured (`None` when absent: it is part of cache keys).
-    pub registration_scopes: Option<Vec<String>>,
+    pub name: Option<Cow<'a, str>>,
+    pub start_url: Cow<'a, str>,
+    pub region: Cow<'a, str>,
+    /// `sso_registration_scopes` as written, comma-separated (`None` when absent: it is part of
+    /// cache keys); [`SsoSession::scopes`] splits it.
+    pub registration_scopes: Option<Cow<'a, str>>,
 }
 
-impl SsoSession {
+impl SsoSession<'_> {
     /// What the token cache key is the sha1 of: the session name, else the start URL.
     pub fn cache_identifier(&self) -> &str {
         self.name.as_deref().unwrap_or(&self.start_url)
+    }
+
+    /// How messages name the session: "sso-session `NAME`", or a legacy profile's start URL.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(name) => format!("sso-session `{name}`"),
+            None => self.start_url.to_string(),
+        }
+    }
+
+    /// The registration scopes, trimmed, empty ones dropped.
+    pub fn scopes(&self) -> Option<Vec<&str>> {
+        let scopes = self.registration_scopes.as_deref()?;
+        Some(
+            scopes
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect(),
+        )
+    }
+
+    pub fn into_owned(self) -> SsoSession<'static> {
+        SsoSession {
+            name: self.name.map(|n| Cow::Owned(n.into_owned())),
+            start_url: Cow::Owned(self.start_url.into_owned()),
+            region: Cow::Owned(self.region.into_owned()),
+            registration_scopes: self.registration_scopes.map(|s| Cow::Owned(s.into_owned())),
+        }
     }
 }
 
@@ -45,16 +76,19 @@ pub struct AssumeRole {
     pub duration_seconds: Option<i32>,
 }
 
+/// What a profile is. Its SSO values borrow from the set it was resolved from: `ssoenv list`
+/// resolves every profile of a config that may hold ten thousand, nearly all of them SSO. A role
+/// is copied, as it goes on into a [`Chain`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ProfileKind {
+pub enum ProfileKind<'a> {
     /// Role credentials from IAM Identity Center.
     Sso {
-        session: SsoSession,
-        account_id: String,
-        role_name: String,
+        session: SsoSession<'a>,
+        account_id: Cow<'a, str>,
+        role_name: Cow<'a, str>,
     },
     /// An sso-session reference without account or role: it logs in, but yields no credentials.
-    SsoToken { session: SsoSession },
+    SsoToken { session: SsoSession<'a> },
     /// `role_arn` assumed with credentials from `source`.
     AssumeRole {
         role: AssumeRole,
@@ -63,14 +97,14 @@ pub enum ProfileKind {
     /// `aws_access_key_id` / `aws_secret_access_key` (/ `aws_session_token`).
     Static,
     /// `credential_process`.
-    Process { command: String },
+    Process { command: Cow<'a, str> },
     /// `web_identity_token_file` with `role_arn`.
-    WebIdentity { role_arn: String },
+    WebIdentity { role_arn: Cow<'a, str> },
     /// Configuration only (region, output, …).
     NoCredentials,
 }
 
-impl ProfileKind {
+impl ProfileKind<'_> {
     /// The account of a profile of this kind with this section.
     pub fn account_id<'a>(&'a self, section: &'a Section) -> Option<&'a str> {
         match self {
@@ -104,20 +138,47 @@ impl ProfileKind {
             ProfileKind::NoCredentials => "none",
         }
     }
+
+    pub fn into_owned(self) -> ProfileKind<'static> {
+        let owned = |s: Cow<'_, str>| Cow::Owned(s.into_owned());
+        match self {
+            ProfileKind::Sso {
+                session,
+                account_id,
+                role_name,
+            } => ProfileKind::Sso {
+                session: session.into_owned(),
+                account_id: owned(account_id),
+                role_name: owned(role_name),
+            },
+            ProfileKind::SsoToken { session } => ProfileKind::SsoToken {
+                session: session.into_owned(),
+            },
+            ProfileKind::AssumeRole { role, source } => ProfileKind::AssumeRole { role, source },
+            ProfileKind::Static => ProfileKind::Static,
+            ProfileKind::Process { command } => ProfileKind::Process {
+                command: owned(command),
+            },
+            ProfileKind::WebIdentity { role_arn } => ProfileKind::WebIdentity {
+                role_arn: owned(role_arn),
+            },
+            ProfileKind::NoCredentials => ProfileKind::NoCredentials,
+        }
+    }
 }
 
 /// A resolved profile: its kind and everything else it says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
     pub name: String,
-    pub kind: ProfileKind,
+    pub kind: ProfileKind<'static>,
     pub region: Option<String>,
-    pub section: Section,
+    pub section: Section<'static>,
 }
 
 impl Profile {
     /// The SSO session this profile logs in through, directly or at the root of its role chain.
-    pub fn sso_session<'a>(&'a self, chain: &'a Chain) -> Option<&'a SsoSession> {
+    pub fn sso_session<'a>(&'a self, chain: &'a Chain) -> Option<&'a SsoSession<'static>> {
         match (&self.kind, &chain.base) {
             (ProfileKind::SsoToken { session }, _) => Some(session),
             (_, ChainBase::Sso { session, .. }) => Some(session),
@@ -155,7 +216,7 @@ pub fn role_name_of_arn(arn: &str) -> Option<&str> {
 pub enum ChainBase {
     Sso {
         profile: String,
-        session: SsoSession,
+        session: SsoSession<'static>,
         account_id: String,
         role_name: String,
     },
@@ -186,12 +247,12 @@ pub struct Chain {
 /// error; contradictory keys are errors that name the profile, key, file and line.
 pub fn resolve(set: &ProfileSet, name: &str) -> Result<Profile, ConfigError> {
     let section = set.profiles.get(name).ok_or_else(|| unknown(name))?;
-    let kind = kind_of(set, section)?;
+    let kind = kind_of(set, section)?.into_owned();
     Ok(Profile {
         name: name.to_string(),
         kind,
         region: section.get("region").map(str::to_string),
-        section: section.clone(),
+        section: section.clone().into_owned(),
     })
 }
 
@@ -204,11 +265,14 @@ fn unknown(name: &str) -> ConfigError {
 }
 
 /// What a profile's section makes it (the borrowed core of [`resolve`]).
-pub fn kind_of(set: &ProfileSet, section: &Section) -> Result<ProfileKind, ConfigError> {
+pub fn kind_of<'s>(
+    set: &'s ProfileSet,
+    section: &'s Section,
+) -> Result<ProfileKind<'s>, ConfigError> {
     if let Some(role_arn) = section.get("role_arn") {
         if section.get("web_identity_token_file").is_some() {
             return Ok(ProfileKind::WebIdentity {
-                role_arn: role_arn.to_string(),
+                role_arn: role_arn.into(),
             });
         }
         let role = assume_role(section, role_arn);
@@ -247,7 +311,7 @@ pub fn kind_of(set: &ProfileSet, section: &Section) -> Result<ProfileKind, Confi
     }
     if let Some(command) = section.get("credential_process") {
         return Ok(ProfileKind::Process {
-            command: command.to_string(),
+            command: command.into(),
         });
     }
     if static_keys(section)? {
@@ -258,7 +322,7 @@ pub fn kind_of(set: &ProfileSet, section: &Section) -> Result<ProfileKind, Confi
 
 fn assume_role(section: &Section, role_arn: &str) -> AssumeRole {
     AssumeRole {
-        profile: section.name.clone(),
+        profile: section.name.to_string(),
         role_arn: role_arn.to_string(),
         role_session_name: section.get("role_session_name").map(str::to_string),
         external_id: section.get("external_id").map(str::to_string),
@@ -290,7 +354,10 @@ fn static_keys(section: &Section) -> Result<bool, ConfigError> {
 }
 
 /// The SSO kind of a profile that has any `sso_*` key, checked as botocore and the Rust SDK do.
-fn sso_kind(set: &ProfileSet, section: &Section) -> Result<Option<ProfileKind>, ConfigError> {
+fn sso_kind<'s>(
+    set: &'s ProfileSet,
+    section: &'s Section,
+) -> Result<Option<ProfileKind<'s>>, ConfigError> {
     let account = section.get("sso_account_id");
     let role = section.get("sso_role_name");
     let session = match section.get("sso_session") {
@@ -298,8 +365,8 @@ fn sso_kind(set: &ProfileSet, section: &Section) -> Result<Option<ProfileKind>, 
         None if section.get("sso_start_url").is_some() || account.is_some() || role.is_some() => {
             SsoSession {
                 name: None,
-                start_url: required(section, "sso_start_url")?.to_string(),
-                region: required(section, "sso_region")?.to_string(),
+                start_url: required(section, "sso_start_url")?.into(),
+                region: required(section, "sso_region")?.into(),
                 registration_scopes: None,
             }
         }
@@ -308,8 +375,8 @@ fn sso_kind(set: &ProfileSet, section: &Section) -> Result<Option<ProfileKind>, 
     match (account, role) {
         (Some(account_id), Some(role_name)) => Ok(Some(ProfileKind::Sso {
             session,
-            account_id: account_id.to_string(),
-            role_name: role_name.to_string(),
+            account_id: account_id.into(),
+            role_name: role_name.into(),
         })),
         (None, None) if session.name.is_some() => Ok(Some(ProfileKind::SsoToken { session })),
         (Some(_), None) | (None, None) => Err(invalid(
@@ -335,11 +402,11 @@ fn required<'a>(section: &'a Section, key: &str) -> Result<&'a str, ConfigError>
     })
 }
 
-fn sso_session_referenced(
-    set: &ProfileSet,
+fn sso_session_referenced<'s>(
+    set: &'s ProfileSet,
     name: &str,
     profile: &Section,
-) -> Result<SsoSession, ConfigError> {
+) -> Result<SsoSession<'s>, ConfigError> {
     match set.sso_sessions.get(name) {
         Some(session) => {
             // A profile may repeat the session's values (botocore allows it) but not contradict them.
@@ -374,37 +441,34 @@ fn sso_session_referenced(
 }
 
 /// An `[sso-session NAME]` by name, for `ssoenv login --sso-session NAME`.
-pub fn sso_session(set: &ProfileSet, name: &str) -> Result<Option<SsoSession>, ConfigError> {
+pub fn sso_session<'s>(
+    set: &'s ProfileSet,
+    name: &str,
+) -> Result<Option<SsoSession<'s>>, ConfigError> {
     set.sso_sessions
         .get(name)
         .map(session_from_section)
         .transpose()
 }
 
-fn session_from_section(section: &Section) -> Result<SsoSession, ConfigError> {
+fn session_from_section<'s>(section: &'s Section) -> Result<SsoSession<'s>, ConfigError> {
     let field = |key: &str| {
         section
             .get(key)
-            .map(str::to_string)
+            .map(Cow::Borrowed)
             .ok_or_else(|| ConfigError::Invalid {
                 section: "sso-session",
-                name: section.name.clone(),
+                name: section.name.to_string(),
                 key: key.to_string(),
                 origin: section.origin.clone(),
                 message: format!("the sso-session has no `{key}`: add it"),
             })
     };
     Ok(SsoSession {
-        name: Some(section.name.clone()),
+        name: Some(Cow::Borrowed(&section.name)),
         start_url: field("sso_start_url")?,
         region: field("sso_region")?,
-        registration_scopes: section.get("sso_registration_scopes").map(|s| {
-            s.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        }),
+        registration_scopes: section.get("sso_registration_scopes").map(Cow::Borrowed),
     })
 }
 
@@ -414,7 +478,7 @@ fn invalid(section: &Section, key: &str, message: &str) -> ConfigError {
         .map_or_else(|| section.origin.clone(), |p| p.origin.clone());
     ConfigError::Invalid {
         section: "profile",
-        name: section.name.clone(),
+        name: section.name.to_string(),
         key: key.to_string(),
         origin,
         message: message.to_string(),
@@ -485,7 +549,7 @@ pub fn chain(set: &ProfileSet, name: &str) -> Result<Chain, ConfigError> {
             ProfileKind::WebIdentity { role_arn } => {
                 break ChainBase::WebIdentity {
                     profile: current.to_string(),
-                    role_arn,
+                    role_arn: role_arn.into_owned(),
                 };
             }
             ProfileKind::Sso {
@@ -495,15 +559,15 @@ pub fn chain(set: &ProfileSet, name: &str) -> Result<Chain, ConfigError> {
             } => {
                 break ChainBase::Sso {
                     profile: current.to_string(),
-                    session,
-                    account_id,
-                    role_name,
+                    session: session.into_owned(),
+                    account_id: account_id.into_owned(),
+                    role_name: role_name.into_owned(),
                 };
             }
             ProfileKind::Process { command } => {
                 break ChainBase::Process {
                     profile: current.to_string(),
-                    command,
+                    command: command.into_owned(),
                 };
             }
             ProfileKind::Static => {
@@ -529,7 +593,7 @@ pub fn chain(set: &ProfileSet, name: &str) -> Result<Chain, ConfigError> {
 fn no_credentials(section: &Section) -> ConfigError {
     ConfigError::Invalid {
         section: "profile",
-        name: section.name.clone(),
+        name: section.name.to_string(),
         key: "role_arn".to_string(),
         origin: section.origin.clone(),
         message: format!(
@@ -544,14 +608,23 @@ fn no_credentials(section: &Section) -> ConfigError {
 pub fn closest_names(set: &ProfileSet, name: &str) -> Vec<String> {
     // Small edits (typos, transpositions) or a name that contains what was typed.
     let limit = (name.chars().count() / 3).max(2);
-    let mut scored: Vec<(usize, &String)> = set
+    let mut scored: Vec<(usize, &str)> = set
         .profiles
         .keys()
-        .map(|candidate| (strsim::damerau_levenshtein(name, candidate), candidate))
+        .map(|candidate| {
+            (
+                strsim::damerau_levenshtein(name, candidate),
+                candidate.as_ref(),
+            )
+        })
         .filter(|(distance, candidate)| *distance <= limit || candidate.contains(name))
         .collect();
     scored.sort();
-    scored.into_iter().take(3).map(|(_, n)| n.clone()).collect()
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, n)| n.to_string())
+        .collect()
 }
 
 #[cfg(test)]
@@ -565,17 +638,17 @@ mod tests {
     use super::*;
     use crate::config::Property;
 
-    fn section(name: &str, props: &serde_json::Map<String, Value>) -> Section {
+    fn section(name: &str, props: &serde_json::Map<String, Value>) -> Section<'static> {
         let origin = Origin {
             file: Arc::from(Path::new("config")),
             line: 1,
         };
         Section {
-            name: name.to_string(),
+            name: name.to_string().into(),
             properties: props
                 .iter()
                 .map(|(k, v)| {
-                    let value = v.as_str().unwrap_or_default().to_string();
+                    let value = v.as_str().unwrap_or_default().to_string().into();
                     (
                         k.clone(),
                         Property {
@@ -590,13 +663,13 @@ mod tests {
         }
     }
 
-    fn set_from(input: &Value) -> ProfileSet {
-        let sections = |key: &str| -> BTreeMap<String, Section> {
+    fn set_from(input: &Value) -> ProfileSet<'static> {
+        let sections = |key: &str| -> BTreeMap<Cow<'static, str>, Section<'static>> {
             input[key]
                 .as_object()
                 .map(|m| {
                     m.iter()
-                        .map(|(n, p)| (n.clone(), section(n, p.as_object().unwrap())))
+                        .map(|(n, p)| (n.clone().into(), section(n, p.as_object().unwrap())))
                         .collect()
                 })
                 .unwrap_or_default()
@@ -612,7 +685,7 @@ mod tests {
     fn chain_json(set: &ProfileSet, chain: &Chain) -> Value {
         let mut out = vec![match &chain.base {
             ChainBase::Static { profile } => {
-                let s = &set.profiles[profile];
+                let s = &set.profiles[profile.as_str()];
                 let mut keys = json!({
                     "access_key_id": s.get("aws_access_key_id"),
                     "secret_access_key": s.get("aws_secret_access_key"),
@@ -624,7 +697,7 @@ mod tests {
             }
             ChainBase::Named(source) => json!({ "NamedSource": source }),
             ChainBase::WebIdentity { profile, role_arn } => {
-                let s = &set.profiles[profile];
+                let s = &set.profiles[profile.as_str()];
                 let mut w = json!({
                     "role_arn": role_arn,
                     "web_identity_token_file": s.get("web_identity_token_file"),
@@ -709,7 +782,7 @@ mod tests {
         );
     }
 
-    fn parse_set(profiles: Value, sessions: Value) -> ProfileSet {
+    fn parse_set(profiles: Value, sessions: Value) -> ProfileSet<'static> {
         set_from(&json!({ "profiles": profiles, "sso_sessions": sessions }))
     }
 
@@ -729,12 +802,9 @@ mod tests {
         else {
             panic!("{p:?}")
         };
-        assert_eq!((account_id.as_str(), role_name.as_str()), ("111", "Dev"));
+        assert_eq!((account_id.as_ref(), role_name.as_ref()), ("111", "Dev"));
         assert_eq!(session.cache_identifier(), "corp");
-        assert_eq!(
-            session.registration_scopes,
-            Some(vec!["sso:account:access".to_string(), "x".to_string()])
-        );
+        assert_eq!(session.scopes(), Some(vec!["sso:account:access", "x"]));
     }
 
     #[test]

@@ -14,13 +14,13 @@ use super::parse::{
 };
 use super::{ConfigError, ProfileSet, SourceFile};
 
-impl ProfileSet {
+impl<'a> ProfileSet<'a> {
     /// Like [`ProfileSet::parse`], but materialises only the named profiles, every sso-session and
     /// every `[services]` section. Skipped sections are not read at all: a syntax error or warning
     /// in one of them goes unseen. The text before the first header is always checked.
     pub fn parse_selected(
-        config: Option<&SourceFile>,
-        credentials: Option<&SourceFile>,
+        config: Option<&'a SourceFile>,
+        credentials: Option<&'a SourceFile>,
         profiles: &[&str],
     ) -> Result<Self, ConfigError> {
         let mut set = ProfileSet::default();
@@ -34,18 +34,18 @@ impl ProfileSet {
     }
 }
 
-fn scan(
+fn scan<'a>(
     kind: FileKind,
-    file: &SourceFile,
+    file: &'a SourceFile,
     profiles: &[&str],
-    set: &mut ProfileSet,
+    set: &mut ProfileSet<'a>,
 ) -> Result<(), ConfigError> {
     let bytes = body(file);
     let mut parser = FileParser::new(kind, &file.path, set);
     let mut lines = LineCounter { offset: 0, line: 1 };
     let mut feed = |start: usize, end: usize| {
         let line = lines.line_at(bytes, start);
-        parser.feed(&text(bytes.get(start..end).unwrap_or_default()), line)
+        parser.feed(text(bytes.get(start..end).unwrap_or_default()), line)
     };
     // The start of the section being kept, if any; the text before the first header counts as one.
     let mut kept = Some(0);

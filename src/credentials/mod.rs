@@ -133,7 +133,7 @@ fn static_credentials(set: &ProfileSet, profile: &str) -> Option<Credentials> {
 /// the command a "login needed" error tells the user to run.
 pub async fn resolve(
     env: &Env,
-    set: &ProfileSet,
+    set: &ProfileSet<'_>,
     chain: &Chain,
     region: Option<&str>,
     login_hint: &str,
@@ -190,7 +190,7 @@ pub async fn resolve(
 
 /// An SSO role to fetch credentials for, and the profile that names it.
 struct SsoRole<'a> {
-    session: &'a SsoSession,
+    session: &'a SsoSession<'a>,
     profile: &'a str,
     account_id: &'a str,
     role_name: &'a str,

@@ -130,14 +130,14 @@ pub fn cli_time(t: Timestamp) -> String {
 }
 
 /// `~/.aws/sso/cache/<sha1>.json` for the session's token.
-pub fn token_path(env: &Env, session: &SsoSession) -> Option<PathBuf> {
+pub fn token_path(env: &Env, session: &SsoSession<'_>) -> Option<PathBuf> {
     let key = sha1_hex(session.cache_identifier());
     env.sso_cache_dir().map(|d| d.join(format!("{key}.json")))
 }
 
 /// The session's cached token. Missing is `None`; so is a corrupt or truncated file, with a
 /// warning naming it (the next login replaces it).
-pub fn load_token(env: &Env, session: &SsoSession) -> Option<CachedToken> {
+pub fn load_token(env: &Env, session: &SsoSession<'_>) -> Option<CachedToken> {
     let path = token_path(env, session)?;
     let bytes = std::fs::read(&path).ok()?;
     let token = CachedToken::from_json(&bytes);
@@ -158,7 +158,11 @@ fn warn_unreadable(path: &Path) {
     );
 }
 
-pub fn store_token(env: &Env, session: &SsoSession, token: &CachedToken) -> std::io::Result<()> {
+pub fn store_token(
+    env: &Env,
+    session: &SsoSession<'_>,
+    token: &CachedToken,
+) -> std::io::Result<()> {
     let path = token_path(env, session).ok_or_else(no_home)?;
     fsutil::write_private(&path, token.to_cli_json().as_bytes())
 }
@@ -185,7 +189,7 @@ pub enum TokenStatus {
     Missing,
 }
 
-pub fn token_status(env: &Env, session: &SsoSession, now: Timestamp) -> TokenStatus {
+pub fn token_status(env: &Env, session: &SsoSession<'_>, now: Timestamp) -> TokenStatus {
     match load_token(env, session) {
         None => TokenStatus::Missing,
         Some(t) => status_of(&t, now),
@@ -240,10 +244,10 @@ impl Registration {
 }
 
 /// The AWS CLI's registration cache key: sha1 of the sorted-key JSON of its parameters.
-pub fn registration_key(session: &SsoSession) -> String {
+pub fn registration_key(session: &SsoSession<'_>) -> String {
     let args = json!({
         "region": session.region,
-        "scopes": session.registration_scopes,
+        "scopes": session.scopes(),
         "session_name": session.name,
         "startUrl": session.start_url,
         "tool": "botocore",
@@ -251,7 +255,7 @@ pub fn registration_key(session: &SsoSession) -> String {
     sha1_hex(&dumps(&args, Separators::Default))
 }
 
-fn registration_path(env: &Env, session: &SsoSession) -> Option<PathBuf> {
+fn registration_path(env: &Env, session: &SsoSession<'_>) -> Option<PathBuf> {
     env.sso_cache_dir()
         .map(|d| d.join(format!("{}.json", registration_key(session))))
 }
@@ -259,7 +263,7 @@ fn registration_path(env: &Env, session: &SsoSession) -> Option<PathBuf> {
 /// A cached registration usable for `flow`, if any.
 pub fn load_registration(
     env: &Env,
-    session: &SsoSession,
+    session: &SsoSession<'_>,
     flow: Flow,
     now: Timestamp,
 ) -> Option<Registration> {
@@ -289,7 +293,7 @@ pub fn load_registration(
 
 pub fn store_registration(
     env: &Env,
-    session: &SsoSession,
+    session: &SsoSession<'_>,
     registration: &Registration,
 ) -> std::io::Result<()> {
     let path = registration_path(env, session).ok_or_else(no_home)?;
@@ -310,7 +314,7 @@ pub fn store_registration(
 /// The AWS CLI's key for SSO role credentials in `~/.aws/cli/cache` (botocore
 /// `SSOCredentialFetcher._create_cache_key`): compact, sorted-key JSON.
 pub fn role_credentials_cache_key(
-    session: &SsoSession,
+    session: &SsoSession<'_>,
     account_id: &str,
     role_name: &str,
 ) -> String {
@@ -326,14 +330,16 @@ pub fn role_credentials_cache_key(
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
 
-    fn session(name: Option<&str>, scopes: Option<Vec<&str>>) -> SsoSession {
+    fn session<'a>(name: Option<&'a str>, scopes: Option<&'a str>) -> SsoSession<'a> {
         SsoSession {
-            name: name.map(str::to_string),
+            name: name.map(Cow::Borrowed),
             start_url: "https://d-abc123.awsapps.com/start".into(),
             region: "us-east-1".into(),
-            registration_scopes: scopes.map(|s| s.into_iter().map(str::to_string).collect()),
+            registration_scopes: scopes.map(Cow::Borrowed),
         }
     }
 
@@ -353,7 +359,7 @@ mod tests {
                 .ends_with("34c6fceca75e456f25e7e99531e2425c6c1de443.json")
         );
         assert_eq!(
-            registration_key(&session(Some("dev"), Some(vec!["sso:account:access"]))),
+            registration_key(&session(Some("dev"), Some("sso:account:access"))),
             "c6b2fc6aec0d9c2d2652036ffbe173a43a8ba2c3"
         );
         assert_eq!(
@@ -449,7 +455,7 @@ mod tests {
     fn registrations_round_trip_and_serve_only_their_flow() {
         let home = tempfile::tempdir().unwrap();
         let env = Env::from_map([("HOME", home.path())]);
-        let s = session(Some("dev"), Some(vec!["sso:account:access"]));
+        let s = session(Some("dev"), Some("sso:account:access"));
         let now = t("2030-01-01T00:00:00Z");
         let reg = Registration {
             client_id: "c".into(),

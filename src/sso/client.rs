@@ -21,9 +21,9 @@ use crate::env::Env;
 /// being served: its `endpoint_url` and `[services]` settings apply, as they do when the AWS CLI
 /// runs with `--profile`. Without one (a named sso-session, logout), the SDK's own choice
 /// applies: `AWS_PROFILE`, else `default`. `AWS_ENDPOINT_URL_*` variables win either way.
-pub async fn sdk_config(session: &SsoSession, profile: Option<&str>) -> aws_config::SdkConfig {
+pub async fn sdk_config(session: &SsoSession<'_>, profile: Option<&str>) -> aws_config::SdkConfig {
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(aws_config::Region::new(session.region.clone()))
+        .region(aws_config::Region::new(session.region.to_string()))
         .no_credentials();
     if let Some(profile) = profile {
         loader = loader.profile_name(profile);
@@ -31,11 +31,14 @@ pub async fn sdk_config(session: &SsoSession, profile: Option<&str>) -> aws_conf
     loader.load().await
 }
 
-pub async fn oidc_client(session: &SsoSession, profile: Option<&str>) -> aws_sdk_ssooidc::Client {
+pub async fn oidc_client(
+    session: &SsoSession<'_>,
+    profile: Option<&str>,
+) -> aws_sdk_ssooidc::Client {
     aws_sdk_ssooidc::Client::new(&sdk_config(session, profile).await)
 }
 
-pub async fn portal_client(session: &SsoSession, profile: Option<&str>) -> aws_sdk_sso::Client {
+pub async fn portal_client(session: &SsoSession<'_>, profile: Option<&str>) -> aws_sdk_sso::Client {
     aws_sdk_sso::Client::new(&sdk_config(session, profile).await)
 }
 
@@ -77,7 +80,7 @@ where
 /// one refresh call; a token that cannot be used means `LoginRequired` naming `login_hint`.
 pub async fn access_token(
     env: &Env,
-    session: &SsoSession,
+    session: &SsoSession<'_>,
     profile: Option<&str>,
     login_hint: &str,
 ) -> Result<AccessToken, SsoError> {
@@ -113,7 +116,7 @@ pub async fn access_token(
 /// CreateToken with the refresh-token grant; the new token is written in the CLI's format.
 pub async fn refresh(
     env: &Env,
-    session: &SsoSession,
+    session: &SsoSession<'_>,
     profile: Option<&str>,
     token: &CachedToken,
 ) -> Result<CachedToken, SsoError> {
@@ -180,7 +183,7 @@ pub struct RoleCredentials {
 
 /// GetRoleCredentials; a token the service rejects means login needed.
 pub async fn role_credentials(
-    session: &SsoSession,
+    session: &SsoSession<'_>,
     profile: Option<&str>,
     token: &AccessToken,
     account_id: &str,

@@ -19,7 +19,7 @@ pub struct SessionLock {
 
 impl SessionLock {
     /// Waits until no other process holds the session's lock, then holds it.
-    pub fn acquire(env: &Env, session: &SsoSession) -> Result<Self, SsoError> {
+    pub fn acquire(env: &Env, session: &SsoSession<'_>) -> Result<Self, SsoError> {
         Self::acquire_key(env, &sha1_hex(session.cache_identifier()))
     }
 

@@ -66,7 +66,7 @@ pub enum Outcome {
 
 pub async fn login(
     env: &Env,
-    session: &SsoSession,
+    session: &SsoSession<'_>,
     options: LoginOptions,
 ) -> Result<Outcome, SsoError> {
     let _lock = SessionLock::acquire(env, session)?;
@@ -117,10 +117,15 @@ fn service(operation: &'static str) -> impl Fn(String) -> SsoError {
     move |message| SsoError::Service { operation, message }
 }
 
+/// The session's registration scopes as the SDK's request takes them.
+fn owned_scopes(session: &SsoSession<'_>) -> Option<Vec<String>> {
+    Some(session.scopes()?.into_iter().map(str::to_string).collect())
+}
+
 /// A cached registration for this flow, or a new one (cached as the AWS CLI caches it).
 async fn register(
     env: &Env,
-    session: &SsoSession,
+    session: &SsoSession<'_>,
     flow: Flow,
     oidc: &aws_sdk_ssooidc::Client,
 ) -> Result<Registration, SsoError> {
@@ -138,14 +143,11 @@ async fn register(
         .client_type("public");
     let (request, scopes, grant_types) = match flow {
         Flow::Device => {
-            let scopes = session.registration_scopes.clone();
+            let scopes = owned_scopes(session);
             (request.set_scopes(scopes.clone()), scopes, None)
         }
         Flow::AuthorizationCode => {
-            let scopes = session
-                .registration_scopes
-                .clone()
-                .unwrap_or_else(|| vec![DEFAULT_SCOPE.to_string()]);
+            let scopes = owned_scopes(session).unwrap_or_else(|| vec![DEFAULT_SCOPE.to_string()]);
             let grants = vec![
                 "authorization_code".to_string(),
                 "refresh_token".to_string(),
@@ -154,7 +156,7 @@ async fn register(
                 .set_scopes(Some(scopes.clone()))
                 .set_grant_types(Some(grants.clone()))
                 .redirect_uris(REGISTERED_REDIRECT)
-                .issuer_url(&session.start_url);
+                .issuer_url(session.start_url.as_ref());
             (request, Some(scopes), Some(grants))
         }
     };
@@ -176,7 +178,7 @@ async fn register(
 }
 
 fn new_token(
-    session: &SsoSession,
+    session: &SsoSession<'_>,
     registration: &Registration,
     out: &aws_sdk_ssooidc::operation::create_token::CreateTokenOutput,
     now: Timestamp,
@@ -185,8 +187,8 @@ fn new_token(
         .access_token()
         .ok_or_else(|| service("CreateToken")("the response had no access token".into()))?;
     Ok(CachedToken {
-        start_url: Some(session.start_url.clone()),
-        region: Some(session.region.clone()),
+        start_url: Some(session.start_url.to_string()),
+        region: Some(session.region.to_string()),
         access_token: access_token.to_string(),
         expires_at: now + SignedDuration::from_secs(i64::from(out.expires_in())),
         client_id: Some(registration.client_id.clone()),
@@ -221,7 +223,7 @@ fn show(env: &Env, url: &str, no_browser: bool, intro: &str) {
 
 async fn device_flow(
     env: &Env,
-    session: &SsoSession,
+    session: &SsoSession<'_>,
     registration: &Registration,
     oidc: &aws_sdk_ssooidc::Client,
     options: &LoginOptions,
@@ -230,7 +232,7 @@ async fn device_flow(
         .start_device_authorization()
         .client_id(&registration.client_id)
         .client_secret(&registration.client_secret)
-        .start_url(&session.start_url)
+        .start_url(session.start_url.as_ref())
         .send()
         .await
         .map_err(|e| service("StartDeviceAuthorization")(describe(&e)))?;
@@ -390,7 +392,7 @@ enum Callback {
 
 async fn pkce_flow(
     env: &Env,
-    session: &SsoSession,
+    session: &SsoSession<'_>,
     registration: &Registration,
     oidc: &aws_sdk_ssooidc::Client,
     options: &LoginOptions,
@@ -479,7 +481,7 @@ async fn pkce_flow(
 /// Account names for the prompt, from ListAccounts. Best effort: a login is not worse for it.
 async fn remember_account_names(
     env: &Env,
-    session: &SsoSession,
+    session: &SsoSession<'_>,
     profile: Option<&str>,
     token: &CachedToken,
 ) {

@@ -18,7 +18,7 @@ use crate::fsutil;
 /// refresh in flight in another process cannot write the token back after it is deleted.
 pub async fn logout(
     env: &Env,
-    session: &SsoSession,
+    session: &SsoSession<'_>,
     roles: &[(String, String)],
 ) -> Result<bool, SsoError> {
     let _lock = SessionLock::acquire(env, session)?;
@@ -70,8 +70,8 @@ pub async fn logout_all(env: &Env) -> Result<usize, SsoError> {
                         .get("startUrl")
                         .and_then(Value::as_str)
                         .unwrap_or_default()
-                        .to_string(),
-                    region: region.to_string(),
+                        .into(),
+                    region: region.into(),
                     registration_scopes: None,
                 };
                 revoke(&session, access_token).await;
@@ -89,7 +89,7 @@ pub async fn logout_all(env: &Env) -> Result<usize, SsoError> {
 }
 
 /// Best effort: an expired or already revoked token is what logging out wants anyway.
-async fn revoke(session: &SsoSession, access_token: &str) {
+async fn revoke(session: &SsoSession<'_>, access_token: &str) {
     let _ = client::portal_client(session, None)
         .await
         .logout()

@@ -1,7 +1,7 @@
 //! Integration tests: config. The library reads the files a throw-away HOME holds, as the
 //! commands will.
 
-use ssoenv::config::{AwsConfig, ConfigError};
+use ssoenv::config::{AwsConfig, ConfigError, ConfigFiles};
 use ssoenv::env::Env;
 
 use crate::common::Home;
@@ -15,8 +15,8 @@ fn both_files_are_read_from_home_and_merged() {
     let home = Home::new();
     home.write_config("[profile dev]\nregion = eu-west-1\noutput = json\n");
     home.write_credentials("[dev]\nregion = us-east-1\n");
+    assert!(ConfigFiles::map(&env(&home)).unwrap().config.is_some());
     let cfg = AwsConfig::load(&env(&home)).unwrap();
-    assert!(cfg.config_found);
     assert_eq!(cfg.locations.config, home.config_path());
     let dev = &cfg.set.profiles["dev"];
     assert_eq!(dev.get("region"), Some("us-east-1"));
@@ -26,8 +26,8 @@ fn both_files_are_read_from_home_and_merged() {
 #[test]
 fn missing_files_are_empty() {
     let home = Home::new();
+    assert!(ConfigFiles::map(&env(&home)).unwrap().config.is_none());
     let cfg = AwsConfig::load(&env(&home)).unwrap();
-    assert!(!cfg.config_found);
     assert!(cfg.set.profiles.is_empty());
 }
 

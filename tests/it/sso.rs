@@ -356,9 +356,9 @@ fn logout_revokes_and_deletes_the_token_and_its_role_credentials() {
         ssoenv::sso::role_credentials_cache_key(
             &ssoenv::config::SsoSession {
                 name: Some("sandbox".into()),
-                start_url: format!("{}/start", s.sandbox.url),
+                start_url: format!("{}/start", s.sandbox.url).into(),
                 region: "us-east-1".into(),
-                registration_scopes: Some(vec!["sso:account:access".into()]),
+                registration_scopes: Some("sso:account:access".into()),
             },
             "111111111111",
             "Developer",
