@@ -33,14 +33,12 @@ impl fmt::Display for Origin {
 }
 
 /// One `key = value`. For a property with sub-properties, `value` is the raw text the SDK suites
-/// expect (`"\nname = value"`) and `sub_properties` holds the parsed pairs (names lower-case,
-/// values without their `# comment`, as for properties). A continued value keeps its lines
-/// joined by `\n`. A value is borrowed from the file's text wherever it can be (see
-/// [`ProfileSet`]).
+/// expect (`"\nname = value"`), which [`Property::sub_properties`] reads. A continued value
+/// keeps its lines joined by `\n`. A value is borrowed from the file's text wherever it can be
+/// (see [`ProfileSet`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Property<'a> {
     pub value: Cow<'a, str>,
-    pub sub_properties: BTreeMap<String, String>,
     pub origin: Origin,
 }
 
@@ -48,7 +46,6 @@ impl Property<'_> {
     pub fn into_owned(self) -> Property<'static> {
         Property {
             value: Cow::Owned(self.value.into_owned()),
-            sub_properties: self.sub_properties,
             origin: self.origin,
         }
     }
@@ -62,11 +59,6 @@ impl Property<'_> {
 pub struct Properties<'a>(Vec<(Cow<'a, str>, Property<'a>)>);
 
 impl<'a> Properties<'a> {
-    /// Room for the keys of a typical profile, so a section grows at most once while it is read.
-    pub(crate) fn for_section() -> Self {
-        Self(Vec::with_capacity(8))
-    }
-
     pub fn get(&self, key: &str) -> Option<&Property<'a>> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, p)| p)
     }
@@ -83,9 +75,11 @@ impl<'a> Properties<'a> {
         self.0.iter().map(|(k, p)| (k.as_ref(), p))
     }
 
-    /// Gives back the spare capacity left by growing (the parser calls it when a section ends).
-    pub(crate) fn shrink_to_fit(&mut self) {
-        self.0.shrink_to_fit();
+    /// The properties, moved into a vector of their exact size; `self` is left empty but keeps
+    /// its capacity. The parser reads every section into one buffer and keeps each at its size:
+    /// one allocation a section, not a growing vector and a shrink.
+    pub(crate) fn take_to_fit(&mut self) -> Self {
+        Self(self.0.drain(..).collect())
     }
 
     pub fn into_owned(self) -> Properties<'static> {

@@ -16,7 +16,7 @@ use std::ops::Range;
 use std::path::Path;
 use std::sync::Arc;
 
-use memchr::{memchr, memchr_iter, memchr2, memchr2_iter};
+use memchr::{memchr_iter, memchr2};
 
 use super::{ConfigError, Origin, ProfileSet, Properties, Property, Section, SourceFile};
 
@@ -125,8 +125,22 @@ fn is_identifier(s: &str) -> bool {
 }
 
 pub(crate) fn is_identifier_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"_-/.%@:+".contains(&b)
+    IDENTIFIER_BYTES[usize::from(b)]
 }
+
+/// Which bytes [`is_identifier_byte`] accepts, as a table: every key and name of a file is
+/// checked byte by byte.
+const IDENTIFIER_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'_' | b'-' | b'/' | b'.' | b'%' | b'@' | b':' | b'+');
+        b += 1;
+    }
+    table
+};
 
 /// Bytes as text. Invalid UTF-8 becomes U+FFFD; no sequence spans a line break, so converting a
 /// file line by line or section by section gives the same text as converting it whole.
@@ -240,6 +254,8 @@ pub(crate) struct FileParser<'s, 'a> {
     saw_profile_default: bool,
     /// Profiles read so far, merged into the set at the end (see [`merge_all`]).
     profiles: Vec<Section<'a>>,
+    /// What the open section's properties are read into (see [`Properties::take_to_fit`]).
+    buffer: Properties<'a>,
     /// The text being fed, when the set may borrow from it (see [`FileParser::keep`]).
     source: &'a str,
 }
@@ -255,6 +271,7 @@ impl<'s, 'a> FileParser<'s, 'a> {
             bare_default: None,
             saw_profile_default: false,
             profiles: Vec::new(),
+            buffer: Properties::default(),
             source: "",
         }
     }
@@ -380,7 +397,7 @@ impl<'s, 'a> FileParser<'s, 'a> {
             slot,
             section: Section {
                 name: self.keep(name),
-                properties: Properties::for_section(),
+                properties: std::mem::take(&mut self.buffer),
                 origin: self.origin(n),
             },
         });
@@ -412,7 +429,6 @@ impl<'s, 'a> FileParser<'s, 'a> {
             nested: value.is_empty(),
             property: Property {
                 value: self.keep(value),
-                sub_properties: BTreeMap::new(),
                 origin: self.origin(n),
             },
         });
@@ -432,12 +448,10 @@ impl<'s, 'a> FileParser<'s, 'a> {
             ));
         };
         if pending.nested {
-            let (k, v) =
+            // Checked here, read from the text when asked (see [`Property::sub_properties`]).
+            let (k, _) =
                 split_property(line).map_err(|e| self.error(n, e.message(Some(&pending.key))))?;
-            if is_identifier(k) {
-                let sub = &mut pending.property.sub_properties;
-                sub.insert(k.to_ascii_lowercase(), v.to_owned());
-            } else if keep {
+            if !is_identifier(k) && keep {
                 self.set.warnings.push(format!(
                     "{}: sub-property `{k}` of `{}` ignored: a name may only use letters, digits \
                      and _-/.%@:+",
@@ -479,7 +493,9 @@ impl<'s, 'a> FileParser<'s, 'a> {
         let Some(mut open) = self.open.take() else {
             return;
         };
-        open.section.properties.shrink_to_fit();
+        let mut read = std::mem::take(&mut open.section.properties);
+        open.section.properties = read.take_to_fit();
+        self.buffer = read;
         let map = match open.slot {
             Slot::Profile => {
                 self.profiles.push(open.section);
@@ -572,6 +588,24 @@ impl PropertyError {
     }
 }
 
+impl Property<'_> {
+    /// The sub-properties of a property written with an empty value and indented `name = value`
+    /// lines under it: names lower-case, values without their comment, names the SDKs reject
+    /// left out (the parse warned of them). Read from the value's text: almost no property has
+    /// any, and keeping an empty map in every property cost a sixth of a large config's memory.
+    pub fn sub_properties(&self) -> BTreeMap<String, String> {
+        let Some(lines) = self.value.strip_prefix('\n') else {
+            return BTreeMap::new();
+        };
+        lines
+            .split('\n')
+            .filter_map(|line| split_property(line).ok())
+            .filter(|(name, _)| is_identifier(name))
+            .map(|(name, value)| (name.to_ascii_lowercase(), value.to_owned()))
+            .collect()
+    }
+}
+
 /// Splits `name = value # comment` into a trimmed name and value.
 fn split_property(line: &str) -> Result<(&str, &str), PropertyError> {
     let (key, value) = property_bounds(line.as_bytes())?;
@@ -588,27 +622,35 @@ pub(crate) fn split_property_bytes(line: &[u8]) -> Result<(&[u8], &[u8]), Proper
 }
 
 /// Where the trimmed name and value of `name = value # comment` lie. In a property, `#` and `;`
-/// start a comment only after whitespace, so `value;x` keeps its `;`.
+/// start a comment only after whitespace, so `value;x` keeps its `;`. One pass over the line:
+/// lines are short, and this runs for every property of a file.
 fn property_bounds(line: &[u8]) -> Result<(Range<usize>, Range<usize>), PropertyError> {
-    let (start, stop) = ws_bounds(line);
-    let body = line.get(start..stop).unwrap_or_default();
-    let end = memchr2_iter(b'#', b';', body)
-        .find(|&i| {
-            i.checked_sub(1)
-                .and_then(|j| body.get(j))
-                .is_some_and(|&b| is_ws(b))
-        })
-        .unwrap_or(body.len());
-    let eq = memchr(b'=', body.get(..end).unwrap_or_default()).ok_or(PropertyError::NoEquals)?;
-    let trimmed = |from: usize, to: usize| {
-        let (s, e) = ws_bounds(body.get(from..to).unwrap_or_default());
-        start + from + s..start + from + e
+    // Leading whitespace does not make a `#` right after it a comment.
+    let start = line.iter().position(|&b| !is_ws(b)).unwrap_or(line.len());
+    let mut eq = None;
+    let mut end = line.len();
+    let mut after_ws = false;
+    for (i, &b) in line.iter().enumerate().skip(start) {
+        match b {
+            b'#' | b';' if after_ws => {
+                end = i;
+                break;
+            }
+            b'=' if eq.is_none() => eq = Some(i),
+            _ => {}
+        }
+        after_ws = is_ws(b);
+    }
+    let eq = eq.ok_or(PropertyError::NoEquals)?;
+    let trimmed = |range: Range<usize>| {
+        let (s, e) = ws_bounds(line.get(range.clone()).unwrap_or_default());
+        range.start + s..range.start + e
     };
-    let key = trimmed(0, eq);
+    let key = trimmed(0..eq);
     if key.is_empty() {
         return Err(PropertyError::NoName);
     }
-    Ok((key, trimmed(eq + 1, end)))
+    Ok((key, trimmed(eq + 1..end)))
 }
 
 impl<'a> ProfileSet<'a> {
@@ -756,11 +798,11 @@ mod tests {
             "\nendpoint_url = http://localhost:9000 # minio\nRegion = eu-west-1"
         );
         assert_eq!(
-            s3.sub_properties.get("endpoint_url").map(String::as_str),
+            s3.sub_properties().get("endpoint_url").map(String::as_str),
             Some("http://localhost:9000")
         );
         assert_eq!(
-            s3.sub_properties.get("region").map(String::as_str),
+            s3.sub_properties().get("region").map(String::as_str),
             Some("eu-west-1")
         );
         assert_eq!(set.profiles["a"].get("services"), Some("local"));
@@ -808,7 +850,7 @@ mod tests {
         let set = parse("[profile a]\ns3 =\n  ok = 1\n  bad key = 2\n");
         let s3 = set.profiles["a"].property("s3").unwrap();
         assert_eq!(s3.value, "\nok = 1\nbad key = 2");
-        assert_eq!(s3.sub_properties.len(), 1);
+        assert_eq!(s3.sub_properties().len(), 1);
         assert_eq!(
             set.warnings,
             [

@@ -653,7 +653,6 @@ mod tests {
                         k.clone(),
                         Property {
                             value,
-                            sub_properties: BTreeMap::new(),
                             origin: origin.clone(),
                         },
                     )
