@@ -207,8 +207,9 @@ impl SourceFile {
             // SAFETY: the map is read-only and dropped with this value. If another process
             // truncates the file while it is mapped, reading the lost pages faults (SIGBUS):
             // `aws configure set` rewrites the file in place, but a parse takes microseconds, and
-            // this is the same risk ripgrep accepts for the same speed.
-            if let Ok(map) = unsafe { memmap2::Mmap::map(&file) } {
+            // this is the same risk ripgrep accepts for the same speed. Every caller reads the
+            // whole file, so its pages are mapped in one call rather than faulted in one by one.
+            if let Ok(map) = unsafe { memmap2::MmapOptions::new().populate().map(&file) } {
                 return Ok(Some(Self {
                     path: Arc::from(path),
                     contents: Contents::Mapped(map),
