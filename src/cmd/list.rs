@@ -159,53 +159,114 @@ fn opt<'a>(value: &'a Option<Cow<str>>) -> &'a str {
     value.as_deref().unwrap_or("-")
 }
 
+const HEADERS: [&str; 6] = [
+    "PROFILE",
+    "KIND",
+    "ACCOUNT",
+    "ROLE",
+    "REGION",
+    "SSO-SESSION",
+];
+
+/// A row's cells in the table, borrowed from it.
+fn cells<'r>(r: &'r Row) -> [&'r str; 6] {
+    [
+        r.name,
+        r.kind,
+        opt(&r.account_id),
+        opt(&r.role_name),
+        r.region.unwrap_or("-"),
+        opt(if r.sso_session.is_some() {
+            &r.sso_session
+        } else {
+            &r.sso_start_url
+        }),
+    ]
+}
+
+/// The columns a cell takes: its characters (nearly every cell is ASCII, whose length it is).
+fn width(cell: &str) -> usize {
+    if cell.is_ascii() {
+        cell.len()
+    } else {
+        cell.chars().count()
+    }
+}
+
+fn push_spaces(text: &mut String, mut n: usize) {
+    const SPACES: &str = "                                ";
+    while n > 0 {
+        let run = n.min(SPACES.len());
+        text.push_str(&SPACES[..run]);
+        n -= run;
+    }
+}
+
 fn table(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
-    const HEADERS: [&str; 6] = [
-        "PROFILE",
-        "KIND",
-        "ACCOUNT",
-        "ROLE",
-        "REGION",
-        "SSO-SESSION",
-    ];
-    // Cells borrow from the rows.
-    let cells: Vec<[&str; 6]> = rows
-        .iter()
-        .map(|r| {
-            [
-                r.name,
-                r.kind,
-                opt(&r.account_id),
-                opt(&r.role_name),
-                r.region.unwrap_or("-"),
-                opt(if r.sso_session.is_some() {
-                    &r.sso_session
-                } else {
-                    &r.sso_start_url
-                }),
-            ]
-        })
-        .collect();
-    // The first column carries a two-character mark (`* ` for the default profile).
-    let mut widths = HEADERS.map(|h| h.chars().count());
-    for row in &cells {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+    let mut widths = HEADERS.map(width);
+    for row in rows {
+        for (w, cell) in widths.iter_mut().zip(cells(row)) {
+            *w = (*w).max(width(cell));
         }
     }
     let mut text = String::with_capacity((rows.len() + 1) * (widths.iter().sum::<usize>() + 16));
-    let marks =
-        std::iter::once("  ").chain(rows.iter().map(|r| if r.default { "* " } else { "  " }));
-    for (row, mark) in std::iter::once(&HEADERS).chain(&cells).zip(marks) {
-        let start = text.len();
+    // The first column carries a two-character mark (`* ` for the default profile).
+    let lines = std::iter::once(("  ", HEADERS)).chain(
+        rows.iter()
+            .map(|r| (if r.default { "* " } else { "  " }, cells(r))),
+    );
+    for (mark, line) in lines {
         text.push_str(mark);
-        for (cell, width) in row.iter().zip(widths) {
-            text.push_str(cell);
-            text.extend(std::iter::repeat_n(' ', width - cell.chars().count() + 2));
+        // Columns are two spaces apart, and a line ends at its last non-empty cell: padding is
+        // written only when a cell follows it.
+        let mut pad = 0;
+        for (cell, column) in line.iter().zip(widths) {
+            if !cell.is_empty() {
+                push_spaces(&mut text, pad);
+                text.push_str(cell);
+                pad = 0;
+            }
+            pad += column - width(cell) + 2;
         }
-        text.truncate(text.trim_end().len().max(start));
         text.push('\n');
     }
     out.write_all(text.as_bytes())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row<'a>(name: &'a str, region: Option<&'a str>, session: Option<&'a str>) -> Row<'a> {
+        Row {
+            name,
+            kind: "sso",
+            default: name == "dev",
+            account_id: Some("111111111111".into()),
+            role_name: None,
+            region,
+            sso_session: session.map(Cow::Borrowed),
+            sso_start_url: Some("https://x.awsapps.com/start".into()),
+            role_arn: None,
+            source_profile: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn the_table_aligns_columns_by_characters_and_ends_lines_at_their_last_cell() {
+        let rows = [
+            row("dev", Some("eu-west-1"), Some("corp")),
+            row("café", None, None),
+        ];
+        let mut out = Vec::new();
+        table(&rows, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "  PROFILE  KIND  ACCOUNT       ROLE  REGION     SSO-SESSION\n\
+             * dev      sso   111111111111  -     eu-west-1  corp\n\
+             \x20 café     sso   111111111111  -     -          https://x.awsapps.com/start\n"
+        );
+    }
 }
