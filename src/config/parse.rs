@@ -612,46 +612,52 @@ fn split_property(line: &str) -> Result<(&str, &str), PropertyError> {
     Ok((line.get(key).unwrap_or(""), line.get(value).unwrap_or("")))
 }
 
-/// [`split_property`] for bytes not yet converted to text.
-pub(crate) fn split_property_bytes(line: &[u8]) -> Result<(&[u8], &[u8]), PropertyError> {
-    let (key, value) = property_bounds(line)?;
-    Ok((
-        line.get(key).unwrap_or_default(),
-        line.get(value).unwrap_or_default(),
-    ))
-}
-
 /// Where the trimmed name and value of `name = value # comment` lie. In a property, `#` and `;`
-/// start a comment only after whitespace, so `value;x` keeps its `;`. One pass over the line:
-/// this runs for every property of a file, and lines are so short that finding the `=` and the
-/// comment with `memchr` instead cost half as much again (measured).
+/// start a comment only after whitespace, so `value;x` keeps its `;`; an `=` in the comment does
+/// not count. Byte loops rather than `memchr`: this runs for every property of a file, and lines
+/// are so short that `memchr`'s set-up cost half as much again (measured).
 fn property_bounds(line: &[u8]) -> Result<(Range<usize>, Range<usize>), PropertyError> {
     // Leading whitespace does not make a `#` right after it a comment.
     let start = line.iter().position(|&b| !is_ws(b)).unwrap_or(line.len());
     let mut eq = None;
-    let mut end = line.len();
     let mut after_ws = false;
     for (i, &b) in line.iter().enumerate().skip(start) {
         match b {
-            b'#' | b';' if after_ws => {
-                end = i;
+            b'#' | b';' if after_ws => break,
+            b'=' => {
+                eq = Some(i);
                 break;
             }
-            b'=' if eq.is_none() => eq = Some(i),
             _ => {}
         }
         after_ws = is_ws(b);
     }
     let eq = eq.ok_or(PropertyError::NoEquals)?;
-    let trimmed = |range: Range<usize>| {
-        let (s, e) = ws_bounds(line.get(range.clone()).unwrap_or_default());
-        range.start + s..range.start + e
-    };
-    let key = trimmed(0..eq);
+    let key = trimmed(line, 0..eq);
     if key.is_empty() {
         return Err(PropertyError::NoName);
     }
-    Ok((key, trimmed(eq + 1..end)))
+    Ok((key, value_bounds(line, eq)))
+}
+
+/// Where the trimmed value after the `=` at `eq` lies, without its comment.
+pub(crate) fn value_bounds(line: &[u8], eq: usize) -> Range<usize> {
+    let mut end = line.len();
+    let mut after_ws = false;
+    for (i, &b) in line.iter().enumerate().skip(eq + 1) {
+        if after_ws && (b == b'#' || b == b';') {
+            end = i;
+            break;
+        }
+        after_ws = is_ws(b);
+    }
+    trimmed(line, eq + 1..end)
+}
+
+/// `range` of `line` without its leading and trailing whitespace.
+fn trimmed(line: &[u8], range: Range<usize>) -> Range<usize> {
+    let (s, e) = ws_bounds(line.get(range.clone()).unwrap_or_default());
+    range.start + s..range.start + e
 }
 
 impl<'a> ProfileSet<'a> {

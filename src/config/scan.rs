@@ -10,7 +10,7 @@ use memchr::{memchr, memchr_iter};
 
 use super::parse::{
     FileKind, FileParser, Target, body, classify, header_inner, is_identifier_byte, is_ws,
-    split_property_bytes, strip_cr, text,
+    strip_cr, text, value_bounds,
 };
 use super::{ConfigError, ProfileSet, SourceFile};
 
@@ -241,8 +241,13 @@ fn summary_property(line: &[u8]) -> Option<(usize, Cow<'_, str>)> {
             .is_some_and(|start| start.eq_ignore_ascii_case(k.as_bytes()))
             && line.get(k.len()).is_some_and(|&b| b == b'=' || is_ws(b))
     })?;
-    let (_, value) = split_property_bytes(line).ok()?;
-    Some((index, text(value)))
+    // Past the key only whitespace may stand before the `=`: the value is all that is split.
+    let key_end = SUMMARY_KEYS.get(index)?.len();
+    let eq = key_end + line.get(key_end..)?.iter().position(|&b| !is_ws(b))?;
+    if line.get(eq) != Some(&b'=') {
+        return None;
+    }
+    Some((index, text(line.get(value_bounds(line, eq))?)))
 }
 
 #[cfg(test)]
@@ -256,7 +261,8 @@ mod tests {
             "[default]\nregion = x\n[profile a]\nSSO_Account_Id = 1 # note\nsso_role_name=R\n\
              [profile bad name]\nsso_account_id = 9\n[sso-session s]\nsso_region = y\n\
              [profile b]\nrole_arn = arn:aws:iam::2:role/B\n  continued = no\nsso_session = s\n\
-             [profile a]\r\nsso_role_name = R2 ;x\r\n[ profile  d ] # note\nsso_session = s\n",
+             [profile a]\r\nsso_role_name = R2 ;x\r\n[ profile  d ] # note\nsso_session = s\n\
+             [profile e]\nsso_session x = s\nrole_arn=arn:aws:iam::3:role/E;x # y = z\n",
         );
         let credentials = SourceFile::new("/h/.aws/credentials", "[c]\naws_access_key_id = k\n");
         let got = summaries(Some(&config), Some(&credentials));
