@@ -53,7 +53,7 @@ pub fn run(args: ListArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> 
         }
         return Ok(out.write_all(names.as_bytes())?);
     }
-    // The rows borrow from the files: nothing of ten thousand profiles is copied.
+    // The set, and the rows made from it, borrow from the files' text.
     let set = files.parse()?;
     if files.config.is_none() && set.profiles.is_empty() {
         return Ok(no_config(&files.locations.config)?);
@@ -89,7 +89,7 @@ fn rows<'a>(set: &'a ProfileSet, default: &str) -> Vec<Row<'a>> {
         .collect()
 }
 
-/// One profile's row; borrows its section rather than resolving (and copying) it.
+/// One profile's row: its kind as `kind_of` resolves it, borrowing from the set.
 fn row<'a>(set: &'a ProfileSet, name: &'a str, section: &'a Section, default: bool) -> Row<'a> {
     let mut row = Row {
         name,
