@@ -7,12 +7,9 @@ use clap::builder::StyledStr;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
+use crate::active::segment::DEFAULT_FORMAT;
 use crate::config::profile::{account_of_role_arn, role_name_of_arn};
-
 use crate::shell::ShellKind;
-
-/// The prompt segment when `--format` is not given: account, role, region and time left.
-pub const DEFAULT_PROMPT_FORMAT: &str = "{account}/{role} {region} {expiry}";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -176,7 +173,7 @@ pub struct WhoamiArgs {
 #[derive(Debug, Args)]
 pub struct PromptArgs {
     /// The segment's format; see the README for placeholders.
-    #[arg(long, default_value = DEFAULT_PROMPT_FORMAT)]
+    #[arg(long, default_value = DEFAULT_FORMAT)]
     pub format: String,
 }
 

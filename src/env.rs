@@ -1,9 +1,69 @@
 //! The process environment behind a small abstraction, so tests feed a map instead of mutating the
-//! real environment (the starship `Env` pattern) and every path rule is computed from one place.
+//! real environment (the starship `Env` pattern): every path rule, the rule for which profile is
+//! active, and the one type for a change to an environment ([`EnvChange`]) live here.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::process::Command;
+
+/// One change to an environment: what every shell renders (`shell::render`), `exec` applies to
+/// its child ([`EnvChange::apply`]) and the sandbox prints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvChange {
+    /// Set and export `NAME` to the value, byte for byte.
+    Set(Cow<'static, str>, String),
+    /// Remove `NAME` from the environment; not an error when it is not set.
+    Unset(Cow<'static, str>),
+}
+
+impl EnvChange {
+    /// The variable's name.
+    pub fn name(&self) -> &str {
+        match self {
+            EnvChange::Set(name, _) | EnvChange::Unset(name) => name,
+        }
+    }
+
+    /// Applies the change to a child process's environment.
+    pub fn apply(&self, command: &mut Command) {
+        match self {
+            EnvChange::Set(name, value) => command.env(name.as_ref(), value),
+            EnvChange::Unset(name) => command.env_remove(name.as_ref()),
+        };
+    }
+}
+
+/// Which variable named the active profile, in the order they are consulted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileSource {
+    /// `SSOENV_PROFILE`: set with credentials in the environment (`asp -c`, `exec`).
+    SsoenvProfile,
+    AwsProfile,
+    AwsDefaultProfile,
+    /// None is set: the AWS tools' `default`.
+    Default,
+}
+
+/// The profile in use and where its name came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActiveProfile {
+    pub name: String,
+    pub source: ProfileSource,
+}
+
+impl ActiveProfile {
+    /// Whether the environment holds this profile's credentials themselves (credentials mode).
+    pub fn credentials_mode(&self) -> bool {
+        self.source == ProfileSource::SsoenvProfile
+    }
+
+    /// Whether a variable named it (not the fallback `default`).
+    pub fn is_chosen(&self) -> bool {
+        self.source != ProfileSource::Default
+    }
+}
 
 /// Where environment variables come from: the real process, or a map in tests.
 #[derive(Debug, Clone, Default)]
@@ -43,6 +103,29 @@ impl Env {
         self.var_os(key)
             .and_then(|v| v.into_string().ok())
             .filter(|v| !v.is_empty())
+    }
+
+    /// The one rule for which profile is in use, for every command: `SSOENV_PROFILE` (after
+    /// `asp -c` only it names the profile), then `AWS_PROFILE`, then `AWS_DEFAULT_PROFILE`, then
+    /// `default`.
+    pub fn active_profile(&self) -> ActiveProfile {
+        let sources = [
+            ("SSOENV_PROFILE", ProfileSource::SsoenvProfile),
+            ("AWS_PROFILE", ProfileSource::AwsProfile),
+            ("AWS_DEFAULT_PROFILE", ProfileSource::AwsDefaultProfile),
+        ];
+        sources
+            .into_iter()
+            .find_map(|(var, source)| {
+                Some(ActiveProfile {
+                    name: self.var(var)?,
+                    source,
+                })
+            })
+            .unwrap_or_else(|| ActiveProfile {
+                name: "default".to_string(),
+                source: ProfileSource::Default,
+            })
     }
 
     /// The user's home: `$HOME`, then (for the real process only) the password database.
@@ -103,6 +186,29 @@ mod tests {
         assert_eq!(
             env.cli_cache_dir(),
             Some(PathBuf::from("/home/u/.aws/cli/cache"))
+        );
+    }
+
+    #[test]
+    fn the_active_profile_is_the_first_variable_set_then_default() {
+        let active = |vars: &[(&str, &str)]| {
+            let a = Env::from_map(vars.iter().copied()).active_profile();
+            (a.name, a.source)
+        };
+        let all = [
+            ("SSOENV_PROFILE", "s"),
+            ("AWS_PROFILE", "p"),
+            ("AWS_DEFAULT_PROFILE", "d"),
+        ];
+        assert_eq!(active(&all), ("s".into(), ProfileSource::SsoenvProfile));
+        assert_eq!(active(&all[1..]), ("p".into(), ProfileSource::AwsProfile));
+        assert_eq!(
+            active(&all[2..]),
+            ("d".into(), ProfileSource::AwsDefaultProfile)
+        );
+        assert_eq!(
+            active(&[("AWS_PROFILE", "")]),
+            ("default".into(), ProfileSource::Default)
         );
     }
 

@@ -1,28 +1,14 @@
 //! The errors that reach `main`, and the exit code each maps to. The codes are documented in the
-//! README; shell hooks rely on [`exit::LOGIN_REQUIRED`].
+//! README (`crate::exit`); shell hooks rely on [`exit::LOGIN_REQUIRED`].
 
 use std::io;
 
-/// Exit codes. Stable: scripts and the shell hooks test them.
-pub mod exit {
-    /// Something failed that is not covered below.
-    pub const FAILURE: u8 = 1;
-    /// The command line was wrong (clap's own code).
-    pub const USAGE: u8 = 2;
-    /// A config or credentials file is malformed, or a profile is unknown or broken.
-    pub const CONFIG: u8 = 3;
-    /// The profile's SSO session needs `ssoenv login`.
-    pub const LOGIN_REQUIRED: u8 = 4;
-    /// IAM Identity Center, STS or the network failed.
-    pub const SERVICE: u8 = 5;
-    /// `ssoenv exec`: the command could not be run.
-    pub const CANNOT_EXECUTE: u8 = 126;
-    /// `ssoenv exec`: the command was not found.
-    pub const NOT_FOUND: u8 = 127;
-}
+use crate::exit;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    #[error(transparent)]
+    Active(#[from] crate::active::ActiveError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
     #[error(transparent)]
@@ -51,6 +37,7 @@ impl Error {
 
     pub fn exit_code(&self) -> u8 {
         match self {
+            Error::Active(e) => e.exit_code(),
             Error::Config(_) => exit::CONFIG,
             Error::Sso(e) => e.exit_code(),
             Error::Credentials(e) => e.exit_code(),

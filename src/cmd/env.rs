@@ -3,13 +3,15 @@
 
 use std::io::Write;
 
+use crate::active::Selected;
 use crate::cli::EnvArgs;
-use crate::credentials::contract::{self, Change};
+use crate::credentials::contract;
 use crate::env::Env;
 use crate::error::Error;
-use crate::shell::{self, EnvChange, ShellKind};
+use crate::report::Reporter;
+use crate::shell::{self, ShellKind};
 
-pub fn run(args: EnvArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> {
+pub fn run(args: EnvArgs, env: &Env, report: &Reporter, out: &mut dyn Write) -> Result<(), Error> {
     // Told apart before any work, so a wrong shell fails fast and prints nothing.
     let kind = match args.shell {
         Some(kind) => kind,
@@ -18,26 +20,19 @@ pub fn run(args: EnvArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> {
     let changes = if args.unset {
         contract::clear()
     } else {
-        let selected = super::Selected::load(env, args.profile.name())?;
+        let selected = Selected::load(env, args.profile.name())?;
         let name = &selected.profile.name;
         let region = selected.profile.region.as_deref();
         if args.credentials {
-            let creds = selected.credentials(env, args.login)?;
+            let creds = selected.credentials(env, report, args.login)?;
             contract::credentials_mode(name, &creds, region)
         } else {
             if args.login {
-                selected.ensure_logged_in(env)?;
+                selected.ensure_logged_in(env, report)?;
             }
             contract::profile_mode(name, region)
         }
     };
-    let changes: Vec<EnvChange> = changes
-        .into_iter()
-        .map(|c| match c {
-            Change::Set(name, value) => EnvChange::Set(name.to_string(), value),
-            Change::Unset(name) => EnvChange::Unset(name.to_string()),
-        })
-        .collect();
     out.write_all(shell::render(kind, &changes)?.as_bytes())?;
     Ok(())
 }

@@ -3,12 +3,15 @@
 
 use std::process::Command;
 
+use crate::active::Selected;
 use crate::cli::ExecArgs;
-use crate::credentials::contract::{self, Change};
+use crate::credentials::contract;
 use crate::env::Env;
-use crate::error::{Error, exit};
+use crate::error::Error;
+use crate::exit;
+use crate::report::Reporter;
 
-pub fn run(args: ExecArgs, env: &Env) -> Result<(), Error> {
+pub fn run(args: ExecArgs, env: &Env, report: &Reporter) -> Result<(), Error> {
     let (profile, words) = args.split();
     let Some((program, rest)) = words.split_first() else {
         return Err(Error::message(
@@ -16,8 +19,8 @@ pub fn run(args: ExecArgs, env: &Env) -> Result<(), Error> {
             "no command given: run `ssoenv exec PROFILE -- COMMAND [ARGS...]`",
         ));
     };
-    let selected = super::Selected::load(env, profile.as_deref())?;
-    let creds = selected.credentials(env, false)?;
+    let selected = Selected::load(env, profile.as_deref())?;
+    let creds = selected.credentials(env, report, false)?;
     let mut command = Command::new(program);
     command.args(rest);
     for change in contract::credentials_mode(
@@ -25,10 +28,7 @@ pub fn run(args: ExecArgs, env: &Env) -> Result<(), Error> {
         &creds,
         selected.profile.region.as_deref(),
     ) {
-        match change {
-            Change::Set(name, value) => command.env(name, value),
-            Change::Unset(name) => command.env_remove(name),
-        };
+        change.apply(&mut command);
     }
     let program = program.to_string_lossy();
     let cannot_run = |e: std::io::Error| match e.kind() {

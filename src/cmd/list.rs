@@ -6,10 +6,11 @@ use std::io::{self, Write};
 use serde::Serialize;
 
 use crate::cli::ListArgs;
-use crate::config::profile::{self, ChainBase};
-use crate::config::{ConfigFiles, ProfileKind, ProfileSet, Section};
+use crate::config::chain::{self, ChainBase};
+use crate::config::{ConfigFiles, ProfileKind, ProfileSet, RoleSource, Section, profile};
 use crate::env::Env;
 use crate::error::Error;
+use crate::report::Reporter;
 
 /// One row of `ssoenv list --json`. Field names are stable (documented in the README). What a
 /// section says is borrowed from it: ten thousand rows are built at once.
@@ -17,7 +18,7 @@ use crate::error::Error;
 struct Row<'a> {
     name: &'a str,
     kind: &'static str,
-    /// The profile AWS tools use without `--profile` (`AWS_PROFILE`, else `default`).
+    /// The profile in use (the rule every command follows: `Env::active_profile`).
     default: bool,
     account_id: Option<Cow<'a, str>>,
     role_name: Option<Cow<'a, str>>,
@@ -30,21 +31,21 @@ struct Row<'a> {
     error: Option<String>,
 }
 
-fn no_config(config: &std::path::Path) -> io::Result<()> {
-    writeln!(
-        io::stderr(),
-        "ssoenv: no profiles: {} does not exist (run `aws configure sso`, or set AWS_CONFIG_FILE)",
+fn no_config(report: &Reporter, config: &std::path::Path) {
+    report.say(&format!(
+        "ssoenv: no profiles: {} does not exist (run `aws configure sso`, or set AWS_CONFIG_FILE)\n",
         config.display()
-    )
+    ));
 }
 
-pub fn run(args: ListArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> {
+pub fn run(args: ListArgs, env: &Env, report: &Reporter, out: &mut dyn Write) -> Result<(), Error> {
     let files = ConfigFiles::map(env)?;
     if args.names {
         // For completion: names only, from a scan that splits no section.
         let summaries = files.summaries();
         if files.config.is_none() && summaries.is_empty() {
-            return Ok(no_config(&files.locations.config)?);
+            no_config(report, &files.locations.config);
+            return Ok(());
         }
         let mut names = String::with_capacity(summaries.len() * 16);
         for (name, _) in &summaries {
@@ -56,16 +57,13 @@ pub fn run(args: ListArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> 
     // The set, and the rows made from it, borrow from the files' text.
     let set = files.parse()?;
     if files.config.is_none() && set.profiles.is_empty() {
-        return Ok(no_config(&files.locations.config)?);
+        no_config(report, &files.locations.config);
+        return Ok(());
     }
-    let default = env
-        .var("AWS_PROFILE")
-        .unwrap_or_else(|| "default".to_string());
-    let rows = rows(&set, &default);
-    let mut err = io::stderr().lock();
+    let rows = rows(&set, &env.active_profile().name);
     for row in &rows {
         if let Some(e) = &row.error {
-            writeln!(err, "ssoenv: warning: {e}")?;
+            report.warn(&e.to_string());
         }
     }
     if args.json {
@@ -131,11 +129,11 @@ fn row<'a>(set: &'a ProfileSet, name: &'a str, section: &'a Section, default: bo
         ProfileKind::SsoToken { session } => Some(session),
         ProfileKind::AssumeRole { role, source } => {
             row.role_arn = Some(role.role_arn);
-            if let crate::config::RoleSource::Profile(p) = source {
+            if let RoleSource::Profile(p) = source {
                 row.source_profile = Some(p);
             }
             // A role on top of an SSO profile logs in through that profile's session.
-            match profile::chain(set, name) {
+            match chain::chain(set, name) {
                 Ok(chain) => match chain.base {
                     ChainBase::Sso { session, .. } => Some(session),
                     _ => None,

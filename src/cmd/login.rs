@@ -1,21 +1,22 @@
 //! `ssoenv login`: log in to a profile's (or a named) sso-session, once for all its profiles.
 
-use std::io::Write;
-
 use jiff::Timestamp;
 
-use super::prompt::human;
+use crate::active::{ActiveError, Selected};
 use crate::cli::LoginArgs;
-use crate::config::{AwsConfig, SsoSession, profile};
+use crate::config::AwsConfig;
 use crate::env::Env;
-use crate::error::{Error, exit};
+use crate::error::Error;
+use crate::report::Reporter;
+use crate::runtime;
 use crate::sso::{self, LoginOptions, Outcome};
+use crate::time::human;
 
-pub fn run(args: LoginArgs, env: &Env) -> Result<(), Error> {
+pub fn run(args: LoginArgs, env: &Env, report: &Reporter) -> Result<(), Error> {
     let (session, profile) = match &args.sso_session {
-        Some(name) => (named_session(env, name)?, None),
+        Some(name) => (AwsConfig::load(env)?.named_session(name)?, None),
         None => {
-            let selected = super::Selected::load(env, args.profile.name())?;
+            let selected = Selected::load(env, args.profile.name())?;
             (selected.sso_session()?, Some(selected.profile.name.clone()))
         }
     };
@@ -25,40 +26,20 @@ pub fn run(args: LoginArgs, env: &Env) -> Result<(), Error> {
         no_browser: args.no_browser,
         force: args.force,
     };
-    let outcome = super::runtime()?.block_on(sso::login(env, &session, options))?;
+    let runtime = runtime::start().map_err(ActiveError::Runtime)?;
+    let outcome = runtime.block_on(sso::login(env, report, &session, options))?;
     let label = session.label();
     let left = |at: Timestamp| human(at.duration_since(Timestamp::now()));
-    let mut err = std::io::stderr();
     match outcome {
-        Outcome::AlreadyValid { expires_at } => {
-            writeln!(
-                err,
-                "ssoenv: already logged in to {label} ({} left; --force logs in again)",
-                left(expires_at)
-            )?;
-        }
-        Outcome::Refreshed { expires_at } => {
-            writeln!(
-                err,
-                "ssoenv: refreshed the token of {label} ({} left)",
-                left(expires_at)
-            )?;
-        }
+        Outcome::AlreadyValid { expires_at } => report.say(&format!(
+            "ssoenv: already logged in to {label} ({} left; --force logs in again)\n",
+            left(expires_at)
+        )),
+        Outcome::Refreshed { expires_at } => report.say(&format!(
+            "ssoenv: refreshed the token of {label} ({} left)\n",
+            left(expires_at)
+        )),
         Outcome::LoggedIn { .. } => {}
     }
     Ok(())
-}
-
-pub fn named_session(env: &Env, name: &str) -> Result<SsoSession<'static>, Error> {
-    let config = AwsConfig::load(env)?;
-    let session = profile::sso_session(&config.set, name)?.map(SsoSession::into_owned);
-    session.ok_or_else(|| {
-        Error::message(
-            exit::CONFIG,
-            format!(
-                "there is no [sso-session {name}] in {}",
-                config.locations.config.display()
-            ),
-        )
-    })
 }

@@ -1,59 +1,54 @@
 //! `ssoenv logout`: revoke and delete a session's token, and the credentials cached from it.
 
-use std::io::Write;
-
+use crate::active::{ActiveError, Selected};
 use crate::cli::LogoutArgs;
-use crate::config::profile::{self, ChainBase};
+use crate::config::chain::{self, ChainBase};
 use crate::config::{AwsConfig, SsoSession};
-use crate::credentials::cache;
+use crate::credentials::{CredentialsError, cache};
 use crate::env::Env;
 use crate::error::Error;
-use crate::fsutil;
+use crate::report::Reporter;
+use crate::runtime;
 use crate::sso;
 
-pub fn run(args: LogoutArgs, env: &Env) -> Result<(), Error> {
-    let runtime = super::runtime()?;
-    let mut err = std::io::stderr();
+pub fn run(args: LogoutArgs, env: &Env, report: &Reporter) -> Result<(), Error> {
+    let runtime = runtime::start().map_err(ActiveError::Runtime)?;
     if args.all {
         let tokens = runtime.block_on(sso::logout::logout_all(env))?;
-        writeln!(err, "ssoenv: logged out of {tokens} session(s)")?;
+        cache::remove_all_sso(env).map_err(CredentialsError::Cache)?;
+        report.say(&format!("ssoenv: logged out of {tokens} session(s)\n"));
         return Ok(());
     }
-    let session = match &args.sso_session {
-        Some(name) => super::login::named_session(env, name)?,
-        None => super::Selected::load(env, args.profile.name())?.sso_session()?,
-    };
     let config = AwsConfig::load(env)?;
+    let session = match &args.sso_session {
+        Some(name) => config.named_session(name)?,
+        None => Selected::load(env, args.profile.name())?.sso_session()?,
+    };
+    let had_token = runtime.block_on(sso::logout::logout(env, report, &session))?;
     let (roles, assumed) = derived_from(&config, &session);
-    let had_token = runtime.block_on(sso::logout::logout(env, &session, &roles))?;
-    // Roles assumed on top of this session's credentials were derived from it too.
-    if let Some(dir) = env.cli_cache_dir() {
-        for key in assumed {
-            fsutil::remove_if_exists(&dir.join(format!("{key}.json")))?;
-        }
+    for key in roles {
+        cache::remove_sso(env, &key).map_err(CredentialsError::Cache)?;
+    }
+    for key in assumed {
+        cache::remove(env, &key).map_err(CredentialsError::Cache)?;
     }
     let label = session.label();
     if had_token {
-        writeln!(err, "ssoenv: logged out of {label}")?;
+        report.say(&format!("ssoenv: logged out of {label}\n"));
     } else {
-        writeln!(
-            err,
-            "ssoenv: not logged in to {label}; removed its cached credentials"
-        )?;
+        report.say(&format!(
+            "ssoenv: not logged in to {label}; removed its cached credentials\n"
+        ));
     }
     Ok(())
 }
 
-/// The (account, role) pairs of the session's SSO profiles, and the cache keys of the roles
-/// assumed on top of them.
-fn derived_from(
-    config: &AwsConfig,
-    session: &SsoSession<'_>,
-) -> (Vec<(String, String)>, Vec<String>) {
-    let mut roles = Vec::new();
-    let mut assumed = Vec::new();
+/// The role-credential cache keys derived from the session: its SSO profiles' role credentials,
+/// and the roles assumed on top of them.
+fn derived_from(config: &AwsConfig, session: &SsoSession<'_>) -> (Vec<String>, Vec<String>) {
+    let (mut roles, mut assumed) = (Vec::new(), Vec::new());
     for name in config.set.profiles.keys() {
-        let Ok(chain) = profile::chain(&config.set, name) else {
+        let Ok(chain) = chain::chain(&config.set, name) else {
             continue;
         };
         if let ChainBase::Sso {
@@ -64,7 +59,7 @@ fn derived_from(
         } = &chain.base
             && s == session
         {
-            roles.push((account_id.clone(), role_name.clone()));
+            roles.push(cache::sso_key(s, account_id, role_name));
             assumed.extend(chain.roles.iter().map(cache::assume_role_key));
         }
     }

@@ -5,22 +5,22 @@ use std::io::Write;
 use std::time::Duration;
 
 use crate::cli::SandboxArgs;
-use crate::env::Env;
-use crate::error::{Error, exit};
+use crate::env::{Env, EnvChange};
+use crate::error::Error;
+use crate::exit;
 use crate::fsutil;
+use crate::runtime;
 use crate::sandbox::child::{self, Signals};
-use crate::sandbox::home::{KEEP_BROWSER_VAR, REMOVED_VARS, SandboxHome, shell_quote};
+use crate::sandbox::home::{KEEP_BROWSER_VAR, REMOVED_VARS, SandboxHome};
 use crate::sandbox::{self, Options, SandboxError, browse};
+use crate::shell::{self, ShellKind};
 
-pub fn run(args: SandboxArgs) -> Result<(), Error> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| to_error(SandboxError::Runtime(e)))?;
-    runtime.block_on(serve(args))
+pub fn run(args: SandboxArgs, env: &Env) -> Result<(), Error> {
+    let runtime = runtime::start().map_err(|e| to_error(SandboxError::Runtime(e)))?;
+    runtime.block_on(serve(args, env))
 }
 
-async fn serve(args: SandboxArgs) -> Result<(), Error> {
+async fn serve(args: SandboxArgs, env: &Env) -> Result<(), Error> {
     if let Some(url) = &args.browse {
         return browse::browse(url).await.map_err(to_error);
     }
@@ -36,7 +36,7 @@ async fn serve(args: SandboxArgs) -> Result<(), Error> {
     .map_err(to_error)?;
     let base_url = running.base_url.clone();
     let home = SandboxHome::create(&base_url).map_err(to_error)?;
-    let vars = home.env_vars(&base_url, browser_command()?);
+    let vars = home.env_vars(&base_url, browser_command(env)?);
     if !args.command.is_empty() {
         write_ready_file(&args, &base_url)?;
         let code = child::run(&args.command, &vars, REMOVED_VARS)
@@ -49,14 +49,16 @@ async fn serve(args: SandboxArgs) -> Result<(), Error> {
         };
     }
     let mut signals = Signals::install().map_err(to_error)?;
+    // For the user's shell, through the renderer every script of ssoenv goes through; a shell
+    // ssoenv cannot tell gets the POSIX form.
+    let kind = ShellKind::from_env(env).unwrap_or(ShellKind::Bash);
+    let exports: Vec<EnvChange> = vars
+        .iter()
+        .filter(|(name, _)| *name != "HOME")
+        .map(|(name, value)| EnvChange::Set((*name).into(), value.to_string_lossy().into_owned()))
+        .collect();
     let mut stdout = std::io::stdout().lock();
-    for (name, value) in vars.iter().filter(|(name, _)| *name != "HOME") {
-        writeln!(
-            stdout,
-            "export {name}={}",
-            shell_quote(&value.to_string_lossy())
-        )?;
-    }
+    stdout.write_all(shell::render(kind, &exports)?.as_bytes())?;
     stdout.flush()?;
     drop(stdout);
     writeln!(
@@ -77,15 +79,16 @@ fn lifetime(seconds: u64) -> Duration {
 }
 
 /// `'/path/to/ssoenv' sandbox --browse`, so a login run against the sandbox "opens" its URLs
-/// with the sandbox's own browser — unless the caller asked to keep theirs.
-fn browser_command() -> Result<Option<String>, Error> {
-    if Env::process().var(KEEP_BROWSER_VAR).as_deref() == Some("1") {
+/// with the sandbox's own browser — unless the caller asked to keep theirs. `BROWSER` is split
+/// into words as a POSIX shell would (`shell_words`), so the path is quoted the same way.
+fn browser_command(env: &Env) -> Result<Option<String>, Error> {
+    if env.var(KEEP_BROWSER_VAR).as_deref() == Some("1") {
         return Ok(None);
     }
     let exe = std::env::current_exe()?;
     Ok(Some(format!(
         "{} sandbox --browse",
-        shell_quote(&exe.to_string_lossy())
+        shell_words::quote(&exe.to_string_lossy())
     )))
 }
 

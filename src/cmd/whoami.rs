@@ -6,30 +6,45 @@ use std::io::Write;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
-use super::Selected;
-use super::prompt::human;
-use super::status::{Status, active_profile};
+use crate::active::{ActiveError, Selected, Status};
 use crate::cli::WhoamiArgs;
-use crate::credentials::sts;
+use crate::credentials::{Credentials, sts};
 use crate::env::Env;
-use crate::error::{Error, exit};
+use crate::error::Error;
+use crate::exit;
+use crate::report::Reporter;
+use crate::runtime;
 use crate::sso::TokenStatus;
+use crate::time::{cli_time, human};
 
-pub fn run(args: WhoamiArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error> {
+pub fn run(
+    args: WhoamiArgs,
+    env: &Env,
+    report: &Reporter,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let now = Timestamp::now();
-    let active = active_profile(env);
-    let (name, credentials_mode) = match (args.profile.name(), &active) {
-        (Some(named), Some((p, mode))) => (named.to_string(), *mode && named == p),
-        (Some(named), None) => (named.to_string(), false),
-        (None, Some((p, mode))) => (p.clone(), *mode),
-        (None, None) => ("default".to_string(), false),
+    let active = env.active_profile();
+    let (name, credentials_mode) = match args.profile.name() {
+        Some(named) => (
+            named.to_string(),
+            active.credentials_mode() && active.name == named,
+        ),
+        None => (active.name.clone(), active.credentials_mode()),
     };
     // Resolve first so a broken or unknown profile gets its own clear error.
-    let config = super::Selected::load(env, Some(&name))?.config;
-    let status = Status::read(env, &config.set, &name, credentials_mode, now)
-        .ok_or_else(|| Error::message(exit::CONFIG, format!("cannot read profile `{name}`")))?;
+    let selected = Selected::load(env, Some(&name))?;
+    let status = Status::read(
+        env,
+        report,
+        &selected.config.set,
+        &name,
+        credentials_mode,
+        now,
+    )
+    .ok_or_else(|| Error::message(exit::CONFIG, format!("cannot read profile `{name}`")))?;
     let arn = if args.verify {
-        Some(verify(env, &name, credentials_mode)?)
+        Some(verify(env, report, &selected, credentials_mode)?)
     } else {
         None
     };
@@ -97,7 +112,7 @@ pub fn run(args: WhoamiArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error
 }
 
 fn left(at: Timestamp, now: Timestamp) -> String {
-    let stamp = at.strftime("%Y-%m-%dT%H:%M:%SZ");
+    let stamp = cli_time(at);
     if at > now {
         format!("{} left (until {stamp})", human(at.duration_since(now)))
     } else {
@@ -119,7 +134,7 @@ fn to_json(status: &Status, now: Timestamp) -> Value {
         Some(TokenStatus::Missing) => ("missing", None),
         None => ("none", None),
     };
-    let stamp = |t: Option<Timestamp>| t.map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+    let stamp = |t: Option<Timestamp>| t.map(cli_time);
     json!({
         "profile": status.profile,
         "mode": if status.credentials_mode { "credentials" } else { "profile" },
@@ -138,15 +153,21 @@ fn to_json(status: &Status, now: Timestamp) -> Value {
 }
 
 /// The caller ARN STS sees: the environment's keys in credentials mode, else the profile's.
-fn verify(env: &Env, name: &str, credentials_mode: bool) -> Result<String, Error> {
-    let selected = Selected::load(env, Some(name))?;
+fn verify(
+    env: &Env,
+    report: &Reporter,
+    selected: &Selected,
+    credentials_mode: bool,
+) -> Result<String, Error> {
     let creds = match credentials_mode
-        .then(|| crate::credentials::environment_credentials(env))
+        .then(|| Credentials::from_env(env))
         .flatten()
     {
         Some(creds) => creds,
-        None => selected.credentials(env, false)?,
+        None => selected.credentials(env, report, false)?,
     };
     let region = selected.profile.region.as_deref();
-    Ok(super::runtime()?.block_on(sts::caller_arn(&creds, region, name))?)
+    let name = &selected.profile.name;
+    let runtime = runtime::start().map_err(ActiveError::Runtime)?;
+    Ok(runtime.block_on(sts::caller_arn(&creds, region, name))?)
 }

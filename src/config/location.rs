@@ -4,7 +4,7 @@
 
 use std::path::{Component, PathBuf};
 
-use super::ConfigError;
+use super::error::ConfigError;
 use crate::env::Env;
 
 /// The config and credentials files the SDKs would read.

@@ -18,7 +18,9 @@ use std::sync::Arc;
 
 use memchr::{memchr_iter, memchr2};
 
-use super::{ConfigError, Origin, ProfileSet, Properties, Property, Section, SourceFile};
+use super::error::ConfigError;
+use super::model::{Origin, ProfileSet, Properties, Property, Section};
+use super::source::SourceFile;
 
 /// Which file a text comes from: their section headers follow different rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -989,7 +991,7 @@ mod tests {
         for i in 0..2000 {
             text.push_str(&format!("[profile p{i}]\nregion = eu-west-{i}\n"));
         }
-        assert!(text.len() as u64 >= super::super::MAP_THRESHOLD);
+        assert!(text.len() as u64 >= crate::config::source::MAP_THRESHOLD);
         std::fs::write(&path, &text).unwrap();
         let mapped = SourceFile::map(&path).unwrap().unwrap();
         let read = SourceFile::read(&path).unwrap().unwrap();

@@ -8,11 +8,13 @@ use std::borrow::Cow;
 
 use memchr::{memchr, memchr_iter};
 
+use super::error::ConfigError;
+use super::model::ProfileSet;
 use super::parse::{
     FileKind, FileParser, Target, body, classify, header_inner, is_identifier_byte, is_ws,
     strip_cr, text, value_bounds,
 };
-use super::{ConfigError, ProfileSet, SourceFile};
+use super::source::SourceFile;
 
 impl<'a> ProfileSet<'a> {
     /// Like [`ProfileSet::parse`], but materialises only the named profiles, every sso-session and

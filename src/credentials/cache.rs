@@ -4,8 +4,7 @@
 //!
 //! Two writers share the folder (botocore `credentials.py`):
 //! - SSO role credentials: `{"ProviderType": "sso", "Credentials": {AccessKeyId, SecretAccessKey,
-//!   SessionToken, Expiration: "%Y-%m-%dT%H:%M:%SZ", AccountId}}`, keyed by
-//!   [`crate::sso::role_credentials_cache_key`].
+//!   SessionToken, Expiration: [`time::CLI_FORMAT`], AccountId}}`, keyed by [`sso_key`].
 //! - AssumeRole results: the STS response (`Credentials` with `Expiration`, `AssumedRoleUser`),
 //!   keyed by sha1 of `json.dumps({RoleArn, [RoleSessionName], [ExternalId], [DurationSeconds]},
 //!   sort_keys=True)` — the session name only when configured, since botocore generates one.
@@ -17,11 +16,14 @@ use std::path::{Path, PathBuf};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value, json};
 
-use super::{Credentials, parse_timestamp};
+use super::keys::Credentials;
+use crate::config::SsoSession;
 use crate::config::profile::AssumeRole;
 use crate::env::Env;
 use crate::fsutil;
 use crate::pyjson::{Separators, dumps, sha1_hex};
+use crate::report::Reporter;
+use crate::time::{self, parse_timestamp};
 
 /// Cached credentials closer than this to expiry are fetched again, as the AWS CLI does.
 pub const EXPIRY_WINDOW: SignedDuration = SignedDuration::from_mins(15);
@@ -43,6 +45,19 @@ pub fn assume_role_key(role: &AssumeRole) -> String {
     sha1_hex(&dumps(&Value::Object(args), Separators::Default))
 }
 
+/// The AWS CLI's key for SSO role credentials (botocore
+/// `SSOCredentialFetcher._create_cache_key`): compact, sorted-key JSON.
+pub fn sso_key(session: &SsoSession<'_>, account_id: &str, role_name: &str) -> String {
+    let mut args = Map::new();
+    args.insert("accountId".into(), json!(account_id));
+    args.insert("roleName".into(), json!(role_name));
+    match &session.name {
+        Some(name) => args.insert("sessionName".into(), json!(name)),
+        None => args.insert("startUrl".into(), json!(session.start_url)),
+    };
+    sha1_hex(&dumps(&Value::Object(args), Separators::Compact))
+}
+
 fn path(env: &Env, key: &str) -> Option<PathBuf> {
     env.cli_cache_dir()
         .map(|dir| dir.join(format!("{key}.json")))
@@ -50,7 +65,7 @@ fn path(env: &Env, key: &str) -> Option<PathBuf> {
 
 /// Credentials cached under `key` that stay valid beyond the expiry window. A missing, expired or
 /// unreadable entry is `None`; an unreadable one is named in a warning.
-pub fn load(env: &Env, key: &str, now: Timestamp) -> Option<Credentials> {
+pub fn load(env: &Env, report: &Reporter, key: &str, now: Timestamp) -> Option<Credentials> {
     let path = path(env, key)?;
     let bytes = std::fs::read(&path).ok()?;
     match parse_entry(&bytes) {
@@ -59,36 +74,13 @@ pub fn load(env: &Env, key: &str, now: Timestamp) -> Option<Credentials> {
             .filter(|exp| *exp > now + EXPIRY_WINDOW)
             .map(|_| creds),
         None => {
-            eprintln_warning(&path);
+            report.warn_once(
+                &path,
+                &format!("ignoring unreadable cached credentials {}", path.display()),
+            );
             None
         }
     }
-}
-
-/// Whether this process has not yet warned about `path`: a file is looked at more than once in a
-/// run (the local fast path, then under the fetch lock), and one warning says it all.
-pub(crate) fn first_warning_about(path: &Path) -> bool {
-    static WARNED: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-    match WARNED.lock() {
-        Ok(warned) if warned.iter().any(|p| p == path) => false,
-        Ok(mut warned) => {
-            warned.push(path.to_path_buf());
-            true
-        }
-        Err(_) => true,
-    }
-}
-
-fn eprintln_warning(path: &Path) {
-    use std::io::Write;
-    if !first_warning_about(path) {
-        return;
-    }
-    let _ = writeln!(
-        std::io::stderr(),
-        "ssoenv: warning: ignoring unreadable cached credentials {}",
-        path.display()
-    );
 }
 
 fn parse_entry(bytes: &[u8]) -> Option<Credentials> {
@@ -133,7 +125,7 @@ fn credentials_json(creds: &Credentials) -> Value {
         c["SessionToken"] = json!(token);
     }
     if let Some(exp) = creds.expiration {
-        c["Expiration"] = json!(exp.strftime("%Y-%m-%dT%H:%M:%SZ").to_string());
+        c["Expiration"] = json!(time::cli_time(exp));
     }
     if let Some(account) = &creds.account_id {
         c["AccountId"] = json!(account);
@@ -145,6 +137,51 @@ fn store(env: &Env, key: &str, value: &Value) -> std::io::Result<()> {
     let path = path(env, key)
         .ok_or_else(|| std::io::Error::other("no home directory for ~/.aws/cli/cache"))?;
     fsutil::write_private(&path, value.to_string().as_bytes())
+}
+
+/// Removes the SSO role credentials cached under `key` (what a logout removes); an entry another
+/// writer left under that name is not ours to remove.
+pub fn remove_sso(env: &Env, key: &str) -> std::io::Result<()> {
+    match path(env, key) {
+        Some(path) => remove_if_sso(&path),
+        None => Ok(()),
+    }
+}
+
+/// Removes every SSO role credential in the cache, as `aws sso logout` does; AssumeRole entries stay.
+pub fn remove_all_sso(env: &Env) -> std::io::Result<()> {
+    let Some(dir) = env.cli_cache_dir() else {
+        return Ok(());
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(());
+    };
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "json") {
+            remove_if_sso(&path)?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes the entry of an assumed role (a role on top of a session being logged out of).
+pub fn remove(env: &Env, key: &str) -> std::io::Result<()> {
+    match path(env, key) {
+        Some(path) => fsutil::remove_if_exists(&path),
+        None => Ok(()),
+    }
+}
+
+fn remove_if_sso(path: &Path) -> std::io::Result<()> {
+    let is_sso = std::fs::read(path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
+        .is_some_and(|v| v.get("ProviderType").and_then(Value::as_str) == Some("sso"));
+    if is_sso {
+        fsutil::remove_if_exists(path)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -159,6 +196,20 @@ mod tests {
             external_id: None,
             duration_seconds: None,
         }
+    }
+
+    #[test]
+    fn sso_keys_match_the_reference() {
+        let session = SsoSession {
+            name: Some("dev".into()),
+            start_url: "https://d-abc123.awsapps.com/start".into(),
+            region: "us-east-1".into(),
+            registration_scopes: None,
+        };
+        assert_eq!(
+            sso_key(&session, "012345678901", "SampleRole"),
+            "4f0072b03f86a95e613340c2868ab49e9cc60d6e"
+        );
     }
 
     #[test]
@@ -199,8 +250,12 @@ mod tests {
                 && text.contains(r#""Expiration":"2030-01-01T00:30:00Z""#),
             "{text}"
         );
-        assert_eq!(load(&env, "k", now), Some(creds.clone()));
-        assert_eq!(load(&env, "k", now + SignedDuration::from_mins(16)), None);
+        let report = Reporter::silent();
+        assert_eq!(load(&env, &report, "k", now), Some(creds.clone()));
+        assert_eq!(
+            load(&env, &report, "k", now + SignedDuration::from_mins(16)),
+            None
+        );
     }
 
     #[test]
@@ -216,7 +271,16 @@ mod tests {
         .unwrap();
         std::fs::write(dir.join("b.json"), "{\"Credentials\": {").unwrap();
         let now: Timestamp = "2030-01-01T00:00:00Z".parse().unwrap();
-        assert_eq!(load(&env, "a", now).unwrap().access_key_id, "A");
-        assert_eq!(load(&env, "b", now), None);
+        let report = Reporter::capture();
+        assert_eq!(load(&env, &report, "a", now).unwrap().access_key_id, "A");
+        assert_eq!(load(&env, &report, "b", now), None);
+        assert_eq!(load(&env, &report, "b", now), None);
+        assert_eq!(
+            report.captured(),
+            format!(
+                "ssoenv: warning: ignoring unreadable cached credentials {}\n",
+                dir.join("b.json").display()
+            )
+        );
     }
 }

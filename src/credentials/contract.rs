@@ -4,13 +4,15 @@
 
 use serde_json::json;
 
-use super::Credentials;
+use super::keys::Credentials;
+use crate::env::EnvChange;
 
-/// One change to the environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Change {
-    Set(&'static str, String),
-    Unset(&'static str),
+fn set(name: &'static str, value: String) -> EnvChange {
+    EnvChange::Set(name.into(), value)
+}
+
+fn unset(name: &'static str) -> EnvChange {
+    EnvChange::Unset(name.into())
 }
 
 /// Variables holding credentials: cleared in profile mode so stale keys never shadow the profile.
@@ -29,18 +31,18 @@ const PROFILE_VARS: [&str; 2] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"];
 
 const REGION_VARS: [&str; 2] = ["AWS_REGION", "AWS_DEFAULT_REGION"];
 
-fn region(changes: &mut Vec<Change>, region: Option<&str>) {
+fn region(changes: &mut Vec<EnvChange>, region: Option<&str>) {
     if let Some(region) = region {
-        changes.extend(REGION_VARS.map(|v| Change::Set(v, region.to_string())));
+        changes.extend(REGION_VARS.map(|v| set(v, region.to_string())));
     }
 }
 
 /// `AWS_PROFILE` (and the region when the profile has one); credentials cleared.
-pub fn profile_mode(profile: &str, profile_region: Option<&str>) -> Vec<Change> {
-    let mut changes = vec![Change::Set("AWS_PROFILE", profile.to_string())];
+pub fn profile_mode(profile: &str, profile_region: Option<&str>) -> Vec<EnvChange> {
+    let mut changes = vec![set("AWS_PROFILE", profile.to_string())];
     region(&mut changes, profile_region);
-    changes.extend(CREDENTIAL_VARS.map(Change::Unset));
-    changes.push(Change::Unset("AWS_DEFAULT_PROFILE"));
+    changes.extend(CREDENTIAL_VARS.map(unset));
+    changes.push(unset("AWS_DEFAULT_PROFILE"));
     changes
 }
 
@@ -49,10 +51,10 @@ pub fn credentials_mode(
     profile: &str,
     creds: &Credentials,
     profile_region: Option<&str>,
-) -> Vec<Change> {
+) -> Vec<EnvChange> {
     let mut changes = vec![
-        Change::Set("AWS_ACCESS_KEY_ID", creds.access_key_id.clone()),
-        Change::Set("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.clone()),
+        set("AWS_ACCESS_KEY_ID", creds.access_key_id.clone()),
+        set("AWS_SECRET_ACCESS_KEY", creds.secret_access_key.clone()),
     ];
     let optional = [
         ("AWS_SESSION_TOKEN", creds.session_token.clone()),
@@ -61,23 +63,23 @@ pub fn credentials_mode(
     ];
     for (name, value) in optional {
         changes.push(match value {
-            Some(v) => Change::Set(name, v),
-            None => Change::Unset(name),
+            Some(v) => set(name, v),
+            None => unset(name),
         });
     }
     region(&mut changes, profile_region);
-    changes.push(Change::Set("SSOENV_PROFILE", profile.to_string()));
-    changes.extend(PROFILE_VARS.map(Change::Unset));
+    changes.push(set("SSOENV_PROFILE", profile.to_string()));
+    changes.extend(PROFILE_VARS.map(unset));
     changes
 }
 
 /// Everything either mode sets.
-pub fn clear() -> Vec<Change> {
+pub fn clear() -> Vec<EnvChange> {
     PROFILE_VARS
         .iter()
         .chain(&REGION_VARS)
         .chain(&CREDENTIAL_VARS)
-        .map(|v| Change::Unset(v))
+        .map(|v| unset(v))
         .collect()
 }
 
@@ -122,35 +124,29 @@ mod tests {
     #[test]
     fn profile_mode_clears_stale_keys() {
         let c = profile_mode("dev", Some("eu-west-1"));
-        assert_eq!(c[0], Change::Set("AWS_PROFILE", "dev".into()));
-        assert!(c.contains(&Change::Set("AWS_DEFAULT_REGION", "eu-west-1".into())));
+        assert_eq!(c[0], set("AWS_PROFILE", "dev".into()));
+        assert!(c.contains(&set("AWS_DEFAULT_REGION", "eu-west-1".into())));
         for v in CREDENTIAL_VARS {
-            assert!(c.contains(&Change::Unset(v)), "{v}");
+            assert!(c.contains(&unset(v)), "{v}");
         }
     }
 
     #[test]
     fn credentials_mode_clears_profiles_and_sets_everything() {
         let c = credentials_mode("dev", &creds(), None);
-        assert!(c.contains(&Change::Set(
+        assert!(c.contains(&set(
             "AWS_CREDENTIAL_EXPIRATION",
             "2030-01-01T00:00:00Z".into()
         )));
-        assert!(c.contains(&Change::Set("SSOENV_PROFILE", "dev".into())));
-        assert!(
-            c.contains(&Change::Unset("AWS_PROFILE"))
-                && c.contains(&Change::Unset("AWS_DEFAULT_PROFILE"))
-        );
+        assert!(c.contains(&set("SSOENV_PROFILE", "dev".into())));
+        assert!(c.contains(&unset("AWS_PROFILE")) && c.contains(&unset("AWS_DEFAULT_PROFILE")));
         assert!(
             !c.iter()
-                .any(|ch| matches!(ch, Change::Set("AWS_REGION", _)))
+                .any(|ch| matches!(ch, EnvChange::Set(name, _) if name == "AWS_REGION"))
         );
         let mut static_keys = creds();
         static_keys.session_token = None;
-        assert!(
-            credentials_mode("dev", &static_keys, None)
-                .contains(&Change::Unset("AWS_SESSION_TOKEN"))
-        );
+        assert!(credentials_mode("dev", &static_keys, None).contains(&unset("AWS_SESSION_TOKEN")));
     }
 
     #[test]

@@ -4,8 +4,10 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use super::{Credentials, CredentialsError, parse_timestamp};
+use super::error::CredentialsError;
+use super::keys::Credentials;
 use crate::config::ProfileSet;
+use crate::time::parse_timestamp;
 
 pub fn run(
     profile: &str,

@@ -4,7 +4,8 @@
 use aws_config::BehaviorVersion;
 use aws_sdk_sts::error::DisplayErrorContext;
 
-use super::{Credentials, CredentialsError};
+use super::error::CredentialsError;
+use super::keys::Credentials;
 use crate::config::profile::AssumeRole;
 
 /// STS needs some region; the global partition's home is the SDKs' own fallback.

@@ -11,7 +11,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use url::Url;
 
-use super::SandboxError;
+use super::error::SandboxError;
 
 /// As many redirects as a login can need, and then some.
 const MAX_REDIRECTS: usize = 5;

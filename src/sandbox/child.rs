@@ -5,7 +5,7 @@ use std::ffi::OsString;
 use std::io;
 use std::process::ExitStatus;
 
-use super::SandboxError;
+use super::error::SandboxError;
 
 /// The stop requests the sandbox listens for: SIGINT and SIGTERM on Unix, Ctrl-C elsewhere.
 pub struct Signals {

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use ini::{EscapePolicy, Ini, LineSeparator, WriteOption};
 
-use super::SandboxError;
+use super::error::SandboxError;
 use crate::fsutil;
 
 /// Variables removed from a sandboxed command's environment: a profile or keys from the caller's
@@ -135,11 +135,6 @@ pub fn config_text(base_url: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// `'text'` for a POSIX shell: safe for any bytes the text holds.
-pub fn shell_quote(text: &str) -> String {
-    format!("'{}'", text.replace('\'', r"'\''"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,11 +164,6 @@ mod tests {
             Some("us-east-1")
         );
         assert!(text.contains("[profile dev]\n"));
-    }
-
-    #[test]
-    fn quoting_survives_single_quotes() {
-        assert_eq!(shell_quote("/tmp/it's"), r"'/tmp/it'\''s'");
     }
 
     #[test]

@@ -15,11 +15,11 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::server::{html_page, json_response, query_pairs};
+use super::http::{html_page, json_response, query_pairs};
 use super::state::{
     AUTH_CODE_TTL, AuthCode, CLIENT_SECRET_TTL, Client, DEVICE_CODE_TTL, DEVICE_POLL_INTERVAL,
-    Decision, DeviceAuth, Grant, Injected, Op, Shared, State as SandboxState, epoch_seconds,
-    random_alnum, random_user_code,
+    Decision, DeviceAuth, Grant, Injected, Op, SandboxState, Shared, epoch_seconds, random_alnum,
+    random_user_code,
 };
 
 /// The sso-oidc exceptions, with the HTTP status and OAuth error code of each (service model).

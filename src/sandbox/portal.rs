@@ -8,10 +8,10 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value, json};
 
-use super::server::{json_response, query_pairs};
+use super::http::{json_response, query_pairs};
 use super::state::{
-    ACCOUNTS, Identity, Injected, Op, Shared, State as SandboxState, USER_NAME, epoch_millis,
-    find_role, reserved_role_name, role_id,
+    ACCOUNTS, Identity, Injected, Op, SandboxState, Shared, USER_NAME, epoch_millis, find_role,
+    reserved_role_name, role_id,
 };
 
 const TOKEN_HEADER: &str = "x-amz-sso_bearer_token";

@@ -1,21 +1,22 @@
 //! The HTTP side: one axum router on 127.0.0.1 serving sso-oidc, sso and sts side by side (their
 //! paths do not overlap), the browser pages, and the `/_sandbox/` test hooks.
 
-use std::collections::HashMap;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use super::error::SandboxError;
+use super::http::{html_page, json_response, query_pairs};
 use super::state::{Settings, Shared};
-use super::{SandboxError, oidc, portal, sts};
+use super::{oidc, portal, sts};
 
 /// What `ssoenv sandbox` was asked for.
 #[derive(Debug, Clone)]
@@ -99,44 +100,6 @@ async fn add_request_id(mut response: Response) -> Response {
         response.headers_mut().insert("x-amzn-requestid", id);
     }
     response
-}
-
-pub fn json_response(status: StatusCode, body: &Value) -> Response {
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        )],
-        body.to_string(),
-    )
-        .into_response()
-}
-
-/// A small page for a browser; `body` is trusted markup.
-pub fn html_page(status: StatusCode, title: &str, body: &str) -> Response {
-    let page = format!(
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>{title} - ssoenv sandbox\
-         </title></head>\n<body><h1>{title}</h1>\n<p>{body}</p></body></html>\n"
-    );
-    (
-        status,
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/html; charset=utf-8"),
-        )],
-        page,
-    )
-        .into_response()
-}
-
-/// The query string as a map; a repeated name keeps its first value.
-pub fn query_pairs(query: Option<&str>) -> HashMap<String, String> {
-    let mut out = HashMap::new();
-    for (k, v) in url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()) {
-        out.entry(k.into_owned()).or_insert_with(|| v.into_owned());
-    }
-    out
 }
 
 async fn start_page() -> Response {

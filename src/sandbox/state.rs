@@ -229,7 +229,7 @@ impl Stats {
 
 /// All of the sandbox's state.
 #[derive(Debug)]
-pub struct State {
+pub struct SandboxState {
     pub settings: Settings,
     pub clients: HashMap<String, Client>,
     pub devices: HashMap<String, DeviceAuth>,
@@ -245,12 +245,12 @@ pub struct State {
 
 /// The handle the HTTP handlers share.
 #[derive(Debug, Clone)]
-pub struct Shared(Arc<Mutex<State>>);
+pub struct Shared(Arc<Mutex<SandboxState>>);
 
 impl Shared {
     pub fn new(settings: Settings) -> Self {
         let (throttle, fail) = (settings.throttle, settings.fail);
-        Shared(Arc::new(Mutex::new(State {
+        Shared(Arc::new(Mutex::new(SandboxState {
             settings,
             clients: HashMap::new(),
             devices: HashMap::new(),
@@ -266,12 +266,12 @@ impl Shared {
 
     /// The state; a handler that panicked cannot leave it half-updated in a way that matters more
     /// than losing the sandbox, so a poisoned lock is taken over.
-    pub fn lock(&self) -> MutexGuard<'_, State> {
+    pub fn lock(&self) -> MutexGuard<'_, SandboxState> {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-impl State {
+impl SandboxState {
     /// Counts a request for `op`.
     pub fn count(&mut self, op: Op) {
         *self.stats.counts.entry(Stats::key(op)).or_insert(0) += 1;
@@ -432,7 +432,7 @@ pub fn epoch_millis(t: SystemTime) -> i64 {
 mod tests {
     use super::*;
 
-    fn state(throttle: u32, fail: u32) -> State {
+    fn state(throttle: u32, fail: u32) -> SandboxState {
         let shared = Shared::new(Settings {
             base_url: "http://127.0.0.1:1".into(),
             auto_approve: false,

@@ -9,7 +9,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::state::{Identity, Injected, Op, Shared, State as SandboxState, epoch_seconds, role_id};
+use super::state::{Identity, Injected, Op, SandboxState, Shared, epoch_seconds, role_id};
 
 const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 

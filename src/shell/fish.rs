@@ -14,7 +14,7 @@
 
 use std::borrow::Cow;
 
-use super::Shell;
+use super::syntax::Shell;
 
 pub(super) struct Fish;
 

@@ -1,8 +1,8 @@
 //! Everything ssoenv prints for a shell to evaluate: one small module per shell, each with its
 //! quoting rules written down and pinned by exact tests.
 //!
-//! The `env` command describes what should change as a list of [`EnvChange`]s and [`render`]s it
-//! for the user's shell:
+//! What should change is a list of [`EnvChange`]s (the one change type, from `crate::env`), and
+//! [`render`] writes it for the user's shell:
 //!
 //! ```
 //! use ssoenv::shell::{EnvChange, ShellKind, render};
@@ -30,13 +30,16 @@
 mod fish;
 mod posix;
 mod pwsh;
+mod syntax;
 
-use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use clap::ValueEnum;
 
+use syntax::Shell;
+
 use crate::env::Env;
+pub use crate::env::EnvChange;
 
 /// The shells ssoenv prints scripts for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -66,15 +69,6 @@ pub enum ShellError {
     NonUtf8Exe(PathBuf),
 }
 
-/// One change to the shell's environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EnvChange {
-    /// Set and export `NAME` to the value, byte for byte.
-    Set(String, String),
-    /// Remove `NAME` from the environment; not an error when it is not set.
-    Unset(String),
-}
-
 /// The script that applies `changes` in order, one command a line, for `kind` to evaluate.
 pub fn render(kind: ShellKind, changes: &[EnvChange]) -> Result<String, ShellError> {
     let shell = kind.shell();
@@ -84,7 +78,7 @@ pub fn render(kind: ShellKind, changes: &[EnvChange]) -> Result<String, ShellErr
             EnvChange::Set(name, value) => {
                 check_name(name)?;
                 if value.contains('\0') {
-                    return Err(ShellError::NulInValue(name.clone()));
+                    return Err(ShellError::NulInValue(name.to_string()));
                 }
                 shell.set_env(name, value)
             }
@@ -135,20 +129,6 @@ fn check_name(name: &str) -> Result<(), ShellError> {
     } else {
         Err(ShellError::InvalidName(name.to_string()))
     }
-}
-
-/// What each shell module provides: its quoting, its two environment commands and its hook. Names
-/// reach these already checked by [`is_identifier`], values already free of NUL.
-trait Shell {
-    /// `value` as one word that evaluates to exactly `value`.
-    fn quote<'a>(&self, value: &'a str) -> Cow<'a, str>;
-    /// The command that sets and exports `name`.
-    fn set_env(&self, name: &str, value: &str) -> String;
-    /// The command that removes `name` from the environment.
-    fn unset_env(&self, name: &str) -> String;
-    /// The hook script, with `__SSOENV_EXE__` where the quoted path of ssoenv goes and
-    /// `__SSOENV_CMD__` where the function's name goes.
-    fn hook(&self) -> &'static str;
 }
 
 impl ShellKind {

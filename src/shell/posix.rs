@@ -19,7 +19,7 @@
 
 use std::borrow::Cow;
 
-use super::Shell;
+use super::syntax::Shell;
 
 /// bash and zsh quote alike and differ only in their hooks.
 pub(super) struct Posix {

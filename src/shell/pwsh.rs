@@ -11,7 +11,7 @@
 
 use std::borrow::Cow;
 
-use super::Shell;
+use super::syntax::Shell;
 
 pub(super) struct Pwsh;
 

@@ -6,17 +6,17 @@
 //! leniently (keys in any case, fractions, offsets, unknown keys ignored), as the SDKs read.
 
 use std::fmt;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Map, Value, json};
 
 use crate::config::SsoSession;
-use crate::credentials::parse_timestamp;
 use crate::env::Env;
 use crate::fsutil;
 use crate::pyjson::{Separators, dumps, dumps_pairs, sha1_hex};
+use crate::report::Reporter;
+use crate::time::{cli_time, parse_timestamp};
 
 /// Tokens this close to expiry are refreshed, and registrations this close are not reused (the
 /// AWS CLI's `_REFRESH_WINDOW` and `_EXPIRY_WINDOW`).
@@ -124,11 +124,6 @@ impl CachedToken {
     }
 }
 
-/// `%Y-%m-%dT%H:%M:%SZ`, sub-seconds truncated: the one timestamp form every SDK reads.
-pub fn cli_time(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
 /// `~/.aws/sso/cache/<sha1>.json` for the session's token.
 pub fn token_path(env: &Env, session: &SsoSession<'_>) -> Option<PathBuf> {
     let key = sha1_hex(session.cache_identifier());
@@ -137,24 +132,23 @@ pub fn token_path(env: &Env, session: &SsoSession<'_>) -> Option<PathBuf> {
 
 /// The session's cached token. Missing is `None`; so is a corrupt or truncated file, with a
 /// warning naming it (the next login replaces it).
-pub fn load_token(env: &Env, session: &SsoSession<'_>) -> Option<CachedToken> {
+pub fn load_token(env: &Env, report: &Reporter, session: &SsoSession<'_>) -> Option<CachedToken> {
     let path = token_path(env, session)?;
     let bytes = std::fs::read(&path).ok()?;
     let token = CachedToken::from_json(&bytes);
     if token.is_none() {
-        warn_unreadable(&path);
+        warn_unreadable(report, &path);
     }
     token
 }
 
-fn warn_unreadable(path: &Path) {
-    if !crate::credentials::cache::first_warning_about(path) {
-        return;
-    }
-    let _ = writeln!(
-        std::io::stderr(),
-        "ssoenv: warning: ignoring unreadable SSO cache file {} (log in again to replace it)",
-        path.display()
+fn warn_unreadable(report: &Reporter, path: &Path) {
+    report.warn_once(
+        path,
+        &format!(
+            "ignoring unreadable SSO cache file {} (log in again to replace it)",
+            path.display()
+        ),
     );
 }
 
@@ -189,8 +183,13 @@ pub enum TokenStatus {
     Missing,
 }
 
-pub fn token_status(env: &Env, session: &SsoSession<'_>, now: Timestamp) -> TokenStatus {
-    match load_token(env, session) {
+pub fn token_status(
+    env: &Env,
+    report: &Reporter,
+    session: &SsoSession<'_>,
+    now: Timestamp,
+) -> TokenStatus {
+    match load_token(env, report, session) {
         None => TokenStatus::Missing,
         Some(t) => status_of(&t, now),
     }
@@ -263,6 +262,7 @@ fn registration_path(env: &Env, session: &SsoSession<'_>) -> Option<PathBuf> {
 /// A cached registration usable for `flow`, if any.
 pub fn load_registration(
     env: &Env,
+    report: &Reporter,
     session: &SsoSession<'_>,
     flow: Flow,
     now: Timestamp,
@@ -270,7 +270,7 @@ pub fn load_registration(
     let path = registration_path(env, session)?;
     let bytes = std::fs::read(&path).ok()?;
     let Ok(object) = serde_json::from_slice::<Map<String, Value>>(&bytes) else {
-        warn_unreadable(&path);
+        warn_unreadable(report, &path);
         return None;
     };
     let text = |k: &str| object.get(k).and_then(Value::as_str).map(str::to_string);
@@ -311,23 +311,6 @@ pub fn store_registration(
     fsutil::write_private(&path, dumps_pairs(&pairs, Separators::Default).as_bytes())
 }
 
-/// The AWS CLI's key for SSO role credentials in `~/.aws/cli/cache` (botocore
-/// `SSOCredentialFetcher._create_cache_key`): compact, sorted-key JSON.
-pub fn role_credentials_cache_key(
-    session: &SsoSession<'_>,
-    account_id: &str,
-    role_name: &str,
-) -> String {
-    let mut args = Map::new();
-    args.insert("accountId".into(), json!(account_id));
-    args.insert("roleName".into(), json!(role_name));
-    match &session.name {
-        Some(name) => args.insert("sessionName".into(), json!(name)),
-        None => args.insert("startUrl".into(), json!(session.start_url)),
-    };
-    sha1_hex(&dumps(&Value::Object(args), Separators::Compact))
-}
-
 #[cfg(test)]
 mod tests {
     use std::borrow::Cow;
@@ -365,14 +348,6 @@ mod tests {
         assert_eq!(
             registration_key(&session(None, None)),
             "c7029af06842ab71c7d71a4f2d85fc584e0c5528"
-        );
-        let role = SsoSession {
-            name: Some("dev".into()),
-            ..session(None, None)
-        };
-        assert_eq!(
-            role_credentials_cache_key(&role, "012345678901", "SampleRole"),
-            "4f0072b03f86a95e613340c2868ab49e9cc60d6e"
         );
     }
 
@@ -465,6 +440,7 @@ mod tests {
             grant_types: Some(vec!["authorization_code".into(), "refresh_token".into()]),
         };
         store_registration(&env, &s, &reg).unwrap();
+        let report = Reporter::silent();
         let text = std::fs::read_to_string(
             home.path()
                 .join(".aws/sso/cache/c6b2fc6aec0d9c2d2652036ffbe173a43a8ba2c3.json"),
@@ -475,12 +451,21 @@ mod tests {
             r#"{"clientId": "c", "clientSecret": "s", "expiresAt": "2030-04-01T00:00:00Z", "scopes": ["sso:account:access"], "grantTypes": ["authorization_code", "refresh_token"]}"#
         );
         assert_eq!(
-            load_registration(&env, &s, Flow::AuthorizationCode, now),
+            load_registration(&env, &report, &s, Flow::AuthorizationCode, now),
             Some(reg)
         );
-        assert_eq!(load_registration(&env, &s, Flow::Device, now), None);
         assert_eq!(
-            load_registration(&env, &s, Flow::AuthorizationCode, t("2030-03-31T23:50:00Z")),
+            load_registration(&env, &report, &s, Flow::Device, now),
+            None
+        );
+        assert_eq!(
+            load_registration(
+                &env,
+                &report,
+                &s,
+                Flow::AuthorizationCode,
+                t("2030-03-31T23:50:00Z")
+            ),
             None
         );
     }
@@ -493,9 +478,15 @@ mod tests {
         let path = token_path(&env, &s).unwrap();
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, "{\"accessToken\": \"x\", \"expi").unwrap();
+        let report = Reporter::capture();
         assert_eq!(
-            token_status(&env, &s, t("2030-01-01T00:00:00Z")),
+            token_status(&env, &report, &s, t("2030-01-01T00:00:00Z")),
             TokenStatus::Missing
+        );
+        assert!(
+            report
+                .captured()
+                .contains("ignoring unreadable SSO cache file")
         );
     }
 }

@@ -11,11 +11,12 @@ use aws_sdk_sso::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 use jiff::Timestamp;
 
-use super::SsoError;
 use super::cache::{self, CachedToken, TokenStatus, WINDOW};
+use super::error::SsoError;
 use super::lock::SessionLock;
 use crate::config::SsoSession;
 use crate::env::Env;
+use crate::report::Reporter;
 
 /// The SDK configuration for a session's region, with no credentials. `profile` is the profile
 /// being served: its `endpoint_url` and `[services]` settings apply, as they do when the AWS CLI
@@ -80,6 +81,7 @@ where
 /// one refresh call; a token that cannot be used means `LoginRequired` naming `login_hint`.
 pub async fn access_token(
     env: &Env,
+    report: &Reporter,
     session: &SsoSession<'_>,
     profile: Option<&str>,
     login_hint: &str,
@@ -88,7 +90,7 @@ pub async fn access_token(
         command: login_hint.to_string(),
     };
     let now = Timestamp::now();
-    let token = cache::load_token(env, session).ok_or_else(login_required)?;
+    let token = cache::load_token(env, report, session).ok_or_else(login_required)?;
     match cache::status_of(&token, now) {
         TokenStatus::Valid { .. } => return Ok(AccessToken(token.access_token)),
         TokenStatus::Expired { .. } | TokenStatus::Missing => return Err(login_required()),
@@ -97,7 +99,7 @@ pub async fn access_token(
     let _lock = SessionLock::acquire(env, session)?;
     // Another process may have refreshed while this one waited for the lock.
     let seen = token.access_token;
-    let token = cache::load_token(env, session).ok_or_else(login_required)?;
+    let token = cache::load_token(env, report, session).ok_or_else(login_required)?;
     // A different, unexpired token is another process's refresh: use it even when the service
     // issues short-lived tokens, or every waiter would refresh once more.
     let refreshed_meanwhile = token.access_token != seen && token.expires_at > Timestamp::now();

@@ -5,7 +5,7 @@
 
 use std::fs::{File, OpenOptions};
 
-use super::SsoError;
+use super::error::SsoError;
 use crate::config::SsoSession;
 use crate::env::Env;
 use crate::fsutil;

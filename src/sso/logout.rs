@@ -1,89 +1,77 @@
-//! Logging out: revoke the token with the service (sso Logout), then delete it, and the role
-//! credentials cached from it, as `aws sso logout` does. Client registrations stay.
+//! Logging out of a session's token: revoke it with the service (sso Logout) and delete it, as
+//! `aws sso logout` does. Client registrations stay; the role credentials cached from a session
+//! are the `credentials` layer's to delete.
 
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::SsoError;
-use super::cache::{self, role_credentials_cache_key};
+use super::cache;
 use super::client;
+use super::error::SsoError;
 use super::lock::SessionLock;
 use crate::config::SsoSession;
 use crate::env::Env;
 use crate::fsutil;
+use crate::report::Reporter;
 
-/// Logs out of one session; `roles` are the (account, role) pairs of its profiles, whose cached
-/// credentials go too. Returns whether a token was there. Holds the session's lock so that a
-/// refresh in flight in another process cannot write the token back after it is deleted.
+/// Logs out of one session. Returns whether a token was there. Holds the session's lock so that
+/// a refresh in flight in another process cannot write the token back after it is deleted.
 pub async fn logout(
     env: &Env,
+    report: &Reporter,
     session: &SsoSession<'_>,
-    roles: &[(String, String)],
 ) -> Result<bool, SsoError> {
     let _lock = SessionLock::acquire(env, session)?;
-    let token = cache::load_token(env, session);
+    let token = cache::load_token(env, report, session);
     if let Some(token) = &token {
         revoke(session, &token.access_token).await;
     }
     if let Some(path) = cache::token_path(env, session) {
         fsutil::remove_if_exists(&path).map_err(SsoError::Cache)?;
     }
-    if let Some(dir) = env.cli_cache_dir() {
-        for (account, role) in roles {
-            let path = dir.join(format!(
-                "{}.json",
-                role_credentials_cache_key(session, account, role)
-            ));
-            remove_if(&path, is_sso_credentials).map_err(SsoError::Cache)?;
-        }
-    }
     Ok(token.is_some())
 }
 
-/// What `aws sso logout` does: every token in the SSO cache (revoked, then deleted) and every SSO
-/// role credential in the CLI cache. Returns how many tokens there were.
+/// What `aws sso logout` does to tokens: every token in the SSO cache, revoked, then deleted.
+/// Returns how many there were.
 pub async fn logout_all(env: &Env) -> Result<usize, SsoError> {
     let mut tokens = 0;
-    if let Some(dir) = env.sso_cache_dir() {
-        for path in json_files(&dir) {
-            if read_json(&path).is_none_or(|v| v.get("accessToken").is_none()) {
-                continue;
-            }
-            // The token file's name is the session's lock key; read it again under the lock, as
-            // a refresh may have replaced it meanwhile.
-            let key = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or_default();
-            let _lock = SessionLock::acquire_key(env, key)?;
-            let Some(value) = read_json(&path) else {
-                continue;
-            };
-            let Some(access_token) = value.get("accessToken").and_then(Value::as_str) else {
-                continue;
-            };
-            if let Some(region) = value.get("region").and_then(Value::as_str) {
-                let session = SsoSession {
-                    name: None,
-                    start_url: value
-                        .get("startUrl")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .into(),
-                    region: region.into(),
-                    registration_scopes: None,
-                };
-                revoke(&session, access_token).await;
-            }
-            fsutil::remove_if_exists(&path).map_err(SsoError::Cache)?;
-            tokens += 1;
+    let Some(dir) = env.sso_cache_dir() else {
+        return Ok(0);
+    };
+    for path in json_files(&dir) {
+        if read_json(&path).is_none_or(|v| v.get("accessToken").is_none()) {
+            continue;
         }
-    }
-    if let Some(dir) = env.cli_cache_dir() {
-        for path in json_files(&dir) {
-            remove_if(&path, is_sso_credentials).map_err(SsoError::Cache)?;
+        // The token file's name is the session's lock key; read it again under the lock, as a
+        // refresh may have replaced it meanwhile.
+        let key = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        let _lock = SessionLock::acquire_key(env, key)?;
+        let Some(value) = read_json(&path) else {
+            continue;
+        };
+        let Some(access_token) = value.get("accessToken").and_then(Value::as_str) else {
+            continue;
+        };
+        if let Some(region) = value.get("region").and_then(Value::as_str) {
+            let session = SsoSession {
+                name: None,
+                start_url: value
+                    .get("startUrl")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .into(),
+                region: region.into(),
+                registration_scopes: None,
+            };
+            revoke(&session, access_token).await;
         }
+        fsutil::remove_if_exists(&path).map_err(SsoError::Cache)?;
+        tokens += 1;
     }
     Ok(tokens)
 }
@@ -112,15 +100,4 @@ fn json_files(dir: &Path) -> Vec<std::path::PathBuf> {
 
 fn read_json(path: &Path) -> Option<Value> {
     serde_json::from_slice(&std::fs::read(path).ok()?).ok()
-}
-
-fn is_sso_credentials(value: &Value) -> bool {
-    value.get("ProviderType").and_then(Value::as_str) == Some("sso")
-}
-
-fn remove_if(path: &Path, predicate: fn(&Value) -> bool) -> std::io::Result<()> {
-    match read_json(path) {
-        Some(value) if predicate(&value) => fsutil::remove_if_exists(path),
-        _ => Ok(()),
-    }
 }

@@ -719,7 +719,9 @@ fn a_wrapped_command_sees_the_sandbox_profiles_and_nothing_of_the_callers() {
     assert_eq!(config, PathBuf::from(child_home).join(".aws/config"));
     assert_ne!(PathBuf::from(child_home), home.path());
     let browser = lines.next().unwrap();
-    assert!(browser.ends_with("' sandbox --browse"), "{browser}");
+    let words = shell_words::split(browser).unwrap();
+    assert_eq!(words[1..], ["sandbox", "--browse"], "{browser}");
+    assert_eq!(PathBuf::from(&words[0]), ssoenv_bin(), "{browser}");
     let endpoint = lines.next().unwrap();
     assert!(endpoint.starts_with("http://127.0.0.1:"), "{endpoint}");
     for want in [
@@ -862,11 +864,12 @@ fn without_a_command_it_prints_exports_and_serves_until_terminated() {
         .map(Result::unwrap)
         .take_while(|l| !l.starts_with("export BROWSER="))
         .collect();
+    // The exports are POSIX shell words (bare where safe, else quoted).
     let export = |name: &str| {
         lines
             .iter()
-            .find_map(|l| l.strip_prefix(&format!("export {name}='")))
-            .map(|v| v.trim_end_matches('\'').to_string())
+            .find_map(|l| l.strip_prefix(&format!("export {name}=")))
+            .map(|v| shell_words::split(v).unwrap().concat())
     };
     assert_eq!(export("HOME"), None, "{lines:?}");
     let sandbox_home = PathBuf::from(export("SSOENV_SANDBOX_HOME").unwrap());

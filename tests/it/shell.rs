@@ -127,7 +127,7 @@ fn values_round_trip(kind: ShellKind) {
         let changes: Vec<EnvChange> = values
             .iter()
             .enumerate()
-            .map(|(i, v)| EnvChange::Set(format!("V_{i}"), v.clone()))
+            .map(|(i, v)| EnvChange::Set(format!("V_{i}").into(), v.clone()))
             .collect();
         let seen = exported(kind, &home, &changes);
         for (i, value) in values.iter().enumerate() {

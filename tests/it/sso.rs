@@ -353,7 +353,7 @@ fn logout_revokes_and_deletes_the_token_and_its_role_credentials() {
     let cli_cache = s.home.path().join(".aws/cli/cache");
     let role_file = cli_cache.join(format!(
         "{}.json",
-        ssoenv::sso::role_credentials_cache_key(
+        ssoenv::credentials::cache::sso_key(
             &ssoenv::config::SsoSession {
                 name: Some("sandbox".into()),
                 start_url: format!("{}/start", s.sandbox.url).into(),

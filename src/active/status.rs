@@ -1,25 +1,16 @@
-//! The active profile as local state sees it — environment, config, token cache, role-credential
-//! cache — shared by `whoami` and `prompt`. Never the network.
+//! A profile as local state sees it — environment, config, token cache, role-credential cache —
+//! shared by `whoami` and `prompt`. Never the network.
 
 use jiff::Timestamp;
 
-use super::prompt::{Expiry, Segment, expiry_at};
-use crate::config::profile::{self, ChainBase};
-use crate::config::{AwsConfig, ProfileSet, SsoSession};
-use crate::credentials::{self, parse_timestamp};
+use super::segment::{Expiry, Segment, expiry_at};
+use crate::config::chain::{self, ChainBase};
+use crate::config::{AwsConfig, ProfileKind, ProfileSet, SsoSession, profile};
+use crate::credentials;
 use crate::env::Env;
+use crate::report::Reporter;
 use crate::sso::{self, TokenStatus, accounts};
-
-/// The profile this shell is using: `SSOENV_PROFILE` (credentials mode), then `AWS_PROFILE`, then
-/// `AWS_DEFAULT_PROFILE`.
-pub fn active_profile(env: &Env) -> Option<(String, bool)> {
-    if let Some(p) = env.var("SSOENV_PROFILE") {
-        return Some((p, true));
-    }
-    env.var("AWS_PROFILE")
-        .or_else(|| env.var("AWS_DEFAULT_PROFILE"))
-        .map(|p| (p, false))
-}
+use crate::time::parse_timestamp;
 
 /// Everything local state says about one profile.
 #[derive(Debug)]
@@ -41,15 +32,16 @@ impl Status {
     /// Reads the status of `name`. `credentials_mode` says whether the environment holds its keys.
     pub fn read(
         env: &Env,
+        report: &Reporter,
         set: &ProfileSet,
         name: &str,
         credentials_mode: bool,
         now: Timestamp,
     ) -> Option<Self> {
         let profile = profile::resolve(set, name).ok()?;
-        let chain = profile::chain(set, name).ok();
+        let chain = chain::chain(set, name).ok();
         let session = match (&profile.kind, chain.as_ref().map(|c| &c.base)) {
-            (crate::config::ProfileKind::SsoToken { session }, _) => Some(session.clone()),
+            (ProfileKind::SsoToken { session }, _) => Some(session.clone()),
             (_, Some(ChainBase::Sso { session, .. })) => Some(session.clone()),
             _ => None,
         };
@@ -63,7 +55,7 @@ impl Status {
         } else {
             chain
                 .as_ref()
-                .and_then(|c| credentials::cached(env, set, c, now))
+                .and_then(|c| credentials::cached(env, report, set, c, now))
                 .and_then(|c| c.expiration)
         };
         Some(Self {
@@ -77,7 +69,9 @@ impl Status {
                 .or_else(|| env.var("AWS_DEFAULT_REGION"))
                 .or_else(|| profile.region.clone()),
             credentials_expire,
-            token: session.as_ref().map(|s| sso::token_status(env, s, now)),
+            token: session
+                .as_ref()
+                .map(|s| sso::token_status(env, report, s, now)),
             session,
         })
     }
@@ -99,11 +93,23 @@ impl Status {
     }
 }
 
-/// The prompt segment for the active profile; `None` when no profile is active or anything fails.
+/// The prompt segment for the active profile; `None` when no variable names one or anything
+/// fails. Nothing is reported: a prompt must never print an error.
 pub fn segment(env: &Env, now: Timestamp) -> Option<Segment> {
-    let (name, credentials_mode) = active_profile(env)?;
-    let config = AwsConfig::load_for(env, &name).ok()?;
-    let status = Status::read(env, &config.set, &name, credentials_mode, now)?;
+    let active = env.active_profile();
+    if !active.is_chosen() {
+        return None;
+    }
+    let config = AwsConfig::load_for(env, &active.name).ok()?;
+    let report = Reporter::silent();
+    let status = Status::read(
+        env,
+        &report,
+        &config.set,
+        &active.name,
+        active.credentials_mode(),
+        now,
+    )?;
     Some(Segment {
         expiry: status.expiry(now),
         profile: status.profile,

@@ -1,0 +1,126 @@
+//! Loading: the two files found (`location`), mapped (`source`), then scanned or parsed and
+//! merged; what every command starts from.
+
+use std::borrow::Cow;
+
+use super::error::ConfigError;
+use super::location::Locations;
+use super::model::ProfileSet;
+use super::profile::{self, Profile, SsoSession};
+use super::scan;
+use super::source::SourceFile;
+use crate::env::Env;
+
+/// The config and credentials files, mapped but not parsed: what the hot paths start from.
+#[derive(Debug)]
+pub struct ConfigFiles {
+    pub locations: Locations,
+    /// `None` for a file that does not exist.
+    pub config: Option<SourceFile>,
+    pub credentials: Option<SourceFile>,
+}
+
+impl ConfigFiles {
+    /// Maps both files (see [`SourceFile::map`]).
+    pub fn map(env: &Env) -> Result<Self, ConfigError> {
+        let locations = Locations::from_env(env)?;
+        Ok(Self {
+            config: SourceFile::map(&locations.config)?,
+            credentials: SourceFile::map(&locations.credentials)?,
+            locations,
+        })
+    }
+
+    /// Both files parsed and merged, borrowing their text (see [`ProfileSet::parse`]).
+    pub fn parse(&self) -> Result<ProfileSet<'_>, ConfigError> {
+        ProfileSet::parse(self.config.as_ref(), self.credentials.as_ref())
+    }
+
+    /// Every profile name, sorted, with the keys completion describes it by, from a scan that
+    /// splits no section (see [`scan::summaries`]).
+    pub fn summaries(&self) -> Vec<(Cow<'_, str>, scan::Summary<'_>)> {
+        scan::summaries(self.config.as_ref(), self.credentials.as_ref())
+    }
+}
+
+/// The config and credentials files, read and merged.
+#[derive(Debug, Clone)]
+pub struct AwsConfig {
+    pub locations: Locations,
+    pub set: ProfileSet<'static>,
+}
+
+impl AwsConfig {
+    /// Maps both files (a missing file counts as empty) and parses them.
+    pub fn load(env: &Env) -> Result<Self, ConfigError> {
+        let files = ConfigFiles::map(env)?;
+        let set = files.parse()?.into_owned();
+        Ok(Self {
+            locations: files.locations,
+            set,
+        })
+    }
+
+    /// Like [`AwsConfig::load`], but for hot paths (the prompt): maps the files and materialises
+    /// only these profiles plus every sso-session and services section (see
+    /// [`ProfileSet::parse_selected`]).
+    pub fn load_selected(env: &Env, profiles: &[&str]) -> Result<Self, ConfigError> {
+        let files = ConfigFiles::map(env)?;
+        let set = ProfileSet::parse_selected(
+            files.config.as_ref(),
+            files.credentials.as_ref(),
+            profiles,
+        )?
+        .into_owned();
+        Ok(Self {
+            locations: files.locations,
+            set,
+        })
+    }
+
+    /// What one profile needs — it, the profiles its `source_profile` chain names, and every
+    /// sso-session — without materialising the rest of a large config. A chain is followed by
+    /// parsing again with the newly named profiles; chains are short, and each selective parse
+    /// only scans section headers.
+    pub fn load_for(env: &Env, name: &str) -> Result<Self, ConfigError> {
+        let mut wanted = vec![name.to_string()];
+        loop {
+            let names: Vec<&str> = wanted.iter().map(String::as_str).collect();
+            let loaded = Self::load_selected(env, &names)?;
+            let missing: Vec<String> = loaded
+                .set
+                .profiles
+                .values()
+                .filter_map(|s| s.get("source_profile"))
+                .filter(|p| !wanted.iter().any(|w| w == p))
+                .map(str::to_string)
+                .collect();
+            if missing.is_empty() {
+                return Ok(loaded);
+            }
+            wanted.extend(missing);
+        }
+    }
+
+    /// The `[sso-session NAME]`, for `--sso-session NAME`.
+    pub fn named_session(&self, name: &str) -> Result<SsoSession<'static>, ConfigError> {
+        profile::sso_session(&self.set, name)?
+            .map(SsoSession::into_owned)
+            .ok_or_else(|| ConfigError::UnknownSession {
+                name: name.to_string(),
+                config: self.locations.config.clone(),
+            })
+    }
+
+    /// Resolves a profile, or says it is unknown and offers the closest names.
+    pub fn profile(&self, name: &str) -> Result<Profile, ConfigError> {
+        profile::resolve(&self.set, name).map_err(|e| match e {
+            ConfigError::UnknownProfile { name, .. } => ConfigError::UnknownProfile {
+                suggestions: profile::closest_names(&self.set, &name),
+                name,
+                config: self.locations.config.clone(),
+            },
+            e => e,
+        })
+    }
+}

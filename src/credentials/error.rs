@@ -1,0 +1,35 @@
+//! What can go wrong while producing credentials, and the exit code each means.
+
+use crate::exit;
+use crate::sso::SsoError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialsError {
+    #[error(transparent)]
+    Sso(#[from] SsoError),
+    /// STS refused or failed an AssumeRole or GetCallerIdentity call.
+    #[error("STS {operation} for `{role}` failed: {message}")]
+    Sts {
+        operation: &'static str,
+        role: String,
+        message: String,
+    },
+    #[error("profile `{profile}`: {message}")]
+    Process { profile: String, message: String },
+    /// A source ssoenv cannot produce credentials from.
+    #[error("profile `{profile}`: {message}")]
+    Unsupported { profile: String, message: String },
+    #[error("cannot write the credential cache: {0}")]
+    Cache(#[source] std::io::Error),
+}
+
+impl CredentialsError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CredentialsError::Sso(e) => e.exit_code(),
+            CredentialsError::Sts { .. } => exit::SERVICE,
+            CredentialsError::Process { .. } | CredentialsError::Cache(_) => exit::FAILURE,
+            CredentialsError::Unsupported { .. } => exit::CONFIG,
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! The one small trait every shell module implements.
+
+use std::borrow::Cow;
+
+/// What each shell module provides: its quoting, its two environment commands and its hook. Names
+/// reach these already checked by `is_identifier`, values already free of NUL.
+pub(super) trait Shell {
+    /// `value` as one word that evaluates to exactly `value`.
+    fn quote<'a>(&self, value: &'a str) -> Cow<'a, str>;
+    /// The command that sets and exports `name`.
+    fn set_env(&self, name: &str, value: &str) -> String;
+    /// The command that removes `name` from the environment.
+    fn unset_env(&self, name: &str) -> String;
+    /// The hook script, with `__SSOENV_EXE__` where the quoted path of ssoenv goes and
+    /// `__SSOENV_CMD__` where the function's name goes.
+    fn hook(&self) -> &'static str;
+}

@@ -1,0 +1,128 @@
+//! `ssoenv login`: the AWS CLI v2's two OIDC flows, through the official sso-oidc client —
+//! authorization code with PKCE for sso-session profiles (`pkce`), the device flow for legacy
+//! profiles and `--use-device-code` (`device`), both on a cached client registration
+//! (`register`).
+//!
+//! The whole login runs under the session's lock: processes that need the same session wait,
+//! then find the fresh token — one browser, however many shells asked.
+
+mod device;
+mod endpoint;
+mod flow;
+mod pkce;
+mod register;
+
+use jiff::Timestamp;
+
+use super::accounts;
+use super::cache::{self, CachedToken, Flow, TokenStatus};
+use super::client;
+use super::error::SsoError;
+use super::lock::SessionLock;
+use crate::config::SsoSession;
+use crate::env::Env;
+use crate::report::Reporter;
+
+#[derive(Debug, Clone, Default)]
+pub struct LoginOptions {
+    /// The profile being logged in for, whose endpoint settings the clients follow (see
+    /// [`client::sdk_config`]); `None` for a named sso-session.
+    pub profile: Option<String>,
+    pub use_device_code: bool,
+    pub no_browser: bool,
+    pub force: bool,
+}
+
+/// What `login` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A valid token was already there.
+    AlreadyValid {
+        expires_at: Timestamp,
+    },
+    /// The token was refreshed silently.
+    Refreshed {
+        expires_at: Timestamp,
+    },
+    LoggedIn {
+        expires_at: Timestamp,
+    },
+}
+
+pub async fn login(
+    env: &Env,
+    report: &Reporter,
+    session: &SsoSession<'_>,
+    options: LoginOptions,
+) -> Result<Outcome, SsoError> {
+    let _lock = SessionLock::acquire(env, session)?;
+    if !options.force
+        && let Some(token) = cache::load_token(env, report, session)
+    {
+        match cache::status_of(&token, Timestamp::now()) {
+            TokenStatus::Valid { expires_at } => {
+                return Ok(Outcome::AlreadyValid { expires_at });
+            }
+            TokenStatus::Refreshable { .. } => {
+                // A session the service has ended refuses the refresh: then log in.
+                if let Ok(fresh) =
+                    client::refresh(env, session, options.profile.as_deref(), &token).await
+                {
+                    return Ok(Outcome::Refreshed {
+                        expires_at: fresh.expires_at,
+                    });
+                }
+            }
+            TokenStatus::Expired { .. } | TokenStatus::Missing => {}
+        }
+    }
+    let flow = if session.name.is_some() && !options.use_device_code {
+        Flow::AuthorizationCode
+    } else {
+        Flow::Device
+    };
+    let oidc = client::oidc_client(session, options.profile.as_deref()).await;
+    let registration = register::register(env, report, session, flow, &oidc).await?;
+    let no_browser = options.no_browser;
+    let token = match flow {
+        Flow::Device => {
+            device::device_flow(env, report, session, &registration, &oidc, no_browser).await?
+        }
+        Flow::AuthorizationCode => {
+            pkce::pkce_flow(env, report, session, &registration, &oidc, no_browser).await?
+        }
+    };
+    cache::store_token(env, session, &token).map_err(SsoError::Cache)?;
+    remember_account_names(env, session, options.profile.as_deref(), &token).await;
+    report.say(&format!(
+        "Successfully logged into Start URL: {}\n",
+        session.start_url
+    ));
+    Ok(Outcome::LoggedIn {
+        expires_at: token.expires_at,
+    })
+}
+
+/// Account names for the prompt, from ListAccounts. Best effort: a login is not worse for it.
+async fn remember_account_names(
+    env: &Env,
+    session: &SsoSession<'_>,
+    profile: Option<&str>,
+    token: &CachedToken,
+) {
+    let portal = client::portal_client(session, profile).await;
+    let mut pages = portal
+        .list_accounts()
+        .access_token(&token.access_token)
+        .into_paginator()
+        .send();
+    let mut names = Vec::new();
+    while let Some(Ok(page)) = pages.next().await {
+        for account in page.account_list() {
+            if let (Some(id), Some(name)) = (account.account_id(), account.account_name()) {
+                names.push((id.to_string(), name.to_string()));
+            }
+        }
+    }
+    let _ = accounts::remember(env, names);
+}
