@@ -1,6 +1,7 @@
 //! The one integration-test binary (one link step for every test, as ripgrep does): each module
 //! drives the real `ssoenv` binary, real shells and the `ssoenv sandbox` emulator.
 
+mod architecture;
 mod cli;
 mod common;
 mod config;
