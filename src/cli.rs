@@ -223,7 +223,7 @@ pub struct SandboxArgs {
 /// the description zsh, fish and PowerShell show beside each name.
 fn profile_completer() -> ArgValueCandidates {
     ArgValueCandidates::new(|| {
-        let Ok(files) = crate::config::ConfigFiles::map(&crate::env::Env::process()) else {
+        let Ok(files) = crate::config::ConfigFiles::read(&crate::env::Env::process()) else {
             return Vec::new();
         };
         files

@@ -1,9 +1,42 @@
-//! Writing the files we share with other processes: never a half-written file, never readable by
-//! other users. Every cache write in ssoenv goes through [`write_private`].
+//! The files we share with other processes. Writing: never a half-written file, never readable
+//! by other users — every cache write goes through [`write_private`]. Reading: never blocked or
+//! crashed by what another tool put there — every read goes through [`open_regular`].
 
 use std::fs;
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
+
+/// Opens `path` for reading only if it is a regular file (after following links). Opening does
+/// not block: a FIFO or a device put where a config or token belongs would otherwise stall the
+/// prompt forever. Anything but a regular file is `InvalidInput`, saying what it is.
+pub fn open_regular(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path)?;
+    let kind = file.metadata()?.file_type();
+    if !kind.is_file() {
+        let what = if kind.is_dir() {
+            "a directory"
+        } else {
+            "not a regular file"
+        };
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, what));
+    }
+    Ok(file)
+}
+
+/// The whole of a regular file (see [`open_regular`]).
+pub fn read_regular(path: &Path) -> io::Result<Vec<u8>> {
+    let mut file = open_regular(path)?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
 
 /// Creates `dir` (and parents) with mode 0700 when missing. An existing folder keeps its mode: it
 /// may be the AWS CLI's, and it is not ours to change.
@@ -69,6 +102,25 @@ mod tests {
         }
         let leftovers: Vec<_> = fs::read_dir(root.path().join("a/b")).unwrap().collect();
         assert_eq!(leftovers.len(), 1, "no temp file may remain");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_or_a_directory_is_refused_without_blocking() {
+        let root = tempfile::tempdir().unwrap();
+        let fifo = root.path().join("fifo");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let err = read_regular(&fifo).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
+        assert_eq!(err.to_string(), "not a regular file");
+        assert_eq!(
+            read_regular(root.path()).unwrap_err().to_string(),
+            "a directory"
+        );
+        fs::write(root.path().join("f"), "x").unwrap();
+        assert_eq!(read_regular(&root.path().join("f")).unwrap(), b"x");
     }
 
     #[test]

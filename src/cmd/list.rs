@@ -39,7 +39,7 @@ fn no_config(report: &Reporter, config: &std::path::Path) {
 }
 
 pub fn run(args: ListArgs, env: &Env, report: &Reporter, out: &mut dyn Write) -> Result<(), Error> {
-    let files = ConfigFiles::map(env)?;
+    let files = ConfigFiles::read(env)?;
     if args.names {
         // For completion: names only, from a scan that splits no section.
         let summaries = files.summaries();

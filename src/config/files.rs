@@ -1,4 +1,4 @@
-//! Loading: the two files found (`location`), mapped (`source`), then scanned or parsed and
+//! Loading: the two files found (`location`), read (`source`), then scanned or parsed and
 //! merged; what every command starts from.
 
 use std::borrow::Cow;
@@ -11,7 +11,7 @@ use super::scan;
 use super::source::SourceFile;
 use crate::env::Env;
 
-/// The config and credentials files, mapped but not parsed: what the hot paths start from.
+/// The config and credentials files, read but not parsed: what the hot paths start from.
 #[derive(Debug)]
 pub struct ConfigFiles {
     pub locations: Locations,
@@ -21,12 +21,12 @@ pub struct ConfigFiles {
 }
 
 impl ConfigFiles {
-    /// Maps both files (see [`SourceFile::map`]).
-    pub fn map(env: &Env) -> Result<Self, ConfigError> {
+    /// Reads both files (see [`SourceFile::read`]).
+    pub fn read(env: &Env) -> Result<Self, ConfigError> {
         let locations = Locations::from_env(env)?;
         Ok(Self {
-            config: SourceFile::map(&locations.config)?,
-            credentials: SourceFile::map(&locations.credentials)?,
+            config: SourceFile::read(&locations.config)?,
+            credentials: SourceFile::read(&locations.credentials)?,
             locations,
         })
     }
@@ -51,9 +51,9 @@ pub struct AwsConfig {
 }
 
 impl AwsConfig {
-    /// Maps both files (a missing file counts as empty) and parses them.
+    /// Reads both files (a missing file counts as empty) and parses them.
     pub fn load(env: &Env) -> Result<Self, ConfigError> {
-        let files = ConfigFiles::map(env)?;
+        let files = ConfigFiles::read(env)?;
         let set = files.parse()?.into_owned();
         Ok(Self {
             locations: files.locations,
@@ -61,11 +61,11 @@ impl AwsConfig {
         })
     }
 
-    /// Like [`AwsConfig::load`], but for hot paths (the prompt): maps the files and materialises
+    /// Like [`AwsConfig::load`], but for hot paths (the prompt): reads the files and materialises
     /// only these profiles plus every sso-session and services section (see
     /// [`ProfileSet::parse_selected`]).
     pub fn load_selected(env: &Env, profiles: &[&str]) -> Result<Self, ConfigError> {
-        let files = ConfigFiles::map(env)?;
+        let files = ConfigFiles::read(env)?;
         let set = ProfileSet::parse_selected(
             files.config.as_ref(),
             files.credentials.as_ref(),

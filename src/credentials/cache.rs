@@ -67,7 +67,17 @@ fn path(env: &Env, key: &str) -> Option<PathBuf> {
 /// unreadable entry is `None`; an unreadable one is named in a warning.
 pub fn load(env: &Env, report: &Reporter, key: &str, now: Timestamp) -> Option<Credentials> {
     let path = path(env, key)?;
-    let bytes = std::fs::read(&path).ok()?;
+    let bytes = match fsutil::read_regular(&path) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return None,
+        Err(e) => {
+            report.warn_once(
+                &path,
+                &format!("cannot read cached credentials {}: {e}", path.display()),
+            );
+            return None;
+        }
+    };
     match parse_entry(&bytes) {
         Some(creds) => creds
             .expiration
@@ -174,7 +184,7 @@ pub fn remove(env: &Env, key: &str) -> std::io::Result<()> {
 }
 
 fn remove_if_sso(path: &Path) -> std::io::Result<()> {
-    let is_sso = std::fs::read(path)
+    let is_sso = fsutil::read_regular(path)
         .ok()
         .and_then(|bytes| serde_json::from_slice::<Value>(&bytes).ok())
         .is_some_and(|v| v.get("ProviderType").and_then(Value::as_str) == Some("sso"));

@@ -15,7 +15,7 @@ fn path(env: &Env) -> Option<PathBuf> {
 /// Every account name seen so far, by account id. Missing or unreadable: empty.
 pub fn names(env: &Env) -> BTreeMap<String, String> {
     path(env)
-        .and_then(|p| std::fs::read(p).ok())
+        .and_then(|p| fsutil::read_regular(&p).ok())
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default()
 }

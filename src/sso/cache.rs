@@ -134,12 +134,29 @@ pub fn token_path(env: &Env, session: &SsoSession<'_>) -> Option<PathBuf> {
 /// warning naming it (the next login replaces it).
 pub fn load_token(env: &Env, report: &Reporter, session: &SsoSession<'_>) -> Option<CachedToken> {
     let path = token_path(env, session)?;
-    let bytes = std::fs::read(&path).ok()?;
+    let bytes = read_cache_file(report, &path)?;
     let token = CachedToken::from_json(&bytes);
     if token.is_none() {
         warn_unreadable(report, &path);
     }
     token
+}
+
+/// A cache file's bytes. A missing file is simply `None`; one that cannot be read (permissions, a
+/// FIFO, a directory) is `None` with a warning that says what is wrong with which file, since
+/// "log in" would not cure it.
+fn read_cache_file(report: &Reporter, path: &Path) -> Option<Vec<u8>> {
+    match fsutil::read_regular(path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            report.warn_once(
+                path,
+                &format!("cannot read the SSO cache file {}: {e}", path.display()),
+            );
+            None
+        }
+    }
 }
 
 fn warn_unreadable(report: &Reporter, path: &Path) {
@@ -268,7 +285,7 @@ pub fn load_registration(
     now: Timestamp,
 ) -> Option<Registration> {
     let path = registration_path(env, session)?;
-    let bytes = std::fs::read(&path).ok()?;
+    let bytes = read_cache_file(report, &path)?;
     let Ok(object) = serde_json::from_slice::<Map<String, Value>>(&bytes) else {
         warn_unreadable(report, &path);
         return None;

@@ -99,5 +99,5 @@ fn json_files(dir: &Path) -> Vec<std::path::PathBuf> {
 }
 
 fn read_json(path: &Path) -> Option<Value> {
-    serde_json::from_slice(&std::fs::read(path).ok()?).ok()
+    serde_json::from_slice(&fsutil::read_regular(path).ok()?).ok()
 }

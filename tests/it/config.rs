@@ -15,7 +15,7 @@ fn both_files_are_read_from_home_and_merged() {
     let home = Home::new();
     home.write_config("[profile dev]\nregion = eu-west-1\noutput = json\n");
     home.write_credentials("[dev]\nregion = us-east-1\n");
-    assert!(ConfigFiles::map(&env(&home)).unwrap().config.is_some());
+    assert!(ConfigFiles::read(&env(&home)).unwrap().config.is_some());
     let cfg = AwsConfig::load(&env(&home)).unwrap();
     assert_eq!(cfg.locations.config, home.config_path());
     let dev = &cfg.set.profiles["dev"];
@@ -26,7 +26,7 @@ fn both_files_are_read_from_home_and_merged() {
 #[test]
 fn missing_files_are_empty() {
     let home = Home::new();
-    assert!(ConfigFiles::map(&env(&home)).unwrap().config.is_none());
+    assert!(ConfigFiles::read(&env(&home)).unwrap().config.is_none());
     let cfg = AwsConfig::load(&env(&home)).unwrap();
     assert!(cfg.set.profiles.is_empty());
 }
@@ -45,7 +45,7 @@ fn a_syntax_error_names_the_file_and_line() {
 }
 
 #[test]
-fn load_selected_agrees_with_load_on_a_large_mapped_config() {
+fn load_selected_agrees_with_load_on_a_large_config() {
     let home = Home::new();
     let mut text =
         String::from("[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n");

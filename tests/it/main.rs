@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod config;
 mod env;
+mod faults;
 mod interop;
 mod login;
 mod prompt;
