@@ -13,160 +13,18 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use ssoenv::pyjson::sha1_hex;
 
+use crate::common::setup::{
+    Browser, Setup, assert_cli_format, cli_cache, cli_time, legacy_token_path, read_token,
+    set_expiry, sso_cache, token_path,
+};
 use crate::common::{run, succeeded};
-use crate::env::Setup;
 
-/// The keys of a token file, in the order `aws sso login` writes them (reference §1.2).
-pub const CLI_KEYS: [&str; 8] = [
-    "startUrl",
-    "region",
-    "accessToken",
-    "expiresAt",
-    "clientId",
-    "clientSecret",
-    "registrationExpiresAt",
-    "refreshToken",
-];
-
-pub fn sso_cache(setup: &Setup) -> PathBuf {
-    setup.home.path().join(".aws/sso/cache")
-}
-
-pub fn cli_cache(setup: &Setup) -> PathBuf {
-    setup.home.path().join(".aws/cli/cache")
-}
-
-/// The token file of the sandbox's sso-session (`sha1("sandbox")`).
-pub fn token_path(setup: &Setup) -> PathBuf {
-    sso_cache(setup).join(format!("{}.json", sha1_hex("sandbox")))
-}
-
-/// The token file of the legacy profile `prod` (`sha1(start URL)`).
-pub fn legacy_token_path(setup: &Setup) -> PathBuf {
-    sso_cache(setup).join(format!(
-        "{}.json",
-        sha1_hex(&format!("{}/start", setup.sandbox.url))
-    ))
-}
-
-pub fn read_token(path: &Path) -> (String, Value) {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
-    (text, value)
-}
-
-fn is_cli_time(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.len() == 20
-        && b.iter().enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            10 => *c == b'T',
-            13 | 16 => *c == b':',
-            19 => *c == b'Z',
-            _ => c.is_ascii_digit(),
-        })
-}
-
-/// `text` is a token file byte for byte as the AWS CLI writes it: one line, Python's default
-/// separators, the CLI's key order and nothing else, `%Y-%m-%dT%H:%M:%SZ` timestamps.
-pub fn assert_cli_format(text: &str) {
-    let value: Value = serde_json::from_str(text).unwrap();
-    let object = value.as_object().unwrap();
-    let rebuilt: Vec<String> = CLI_KEYS
-        .iter()
-        .filter_map(|k| object.get(*k).map(|v| format!("\"{k}\": {v}")))
-        .collect();
-    assert_eq!(object.len(), rebuilt.len(), "unexpected keys in {text}");
-    assert_eq!(text, format!("{{{}}}", rebuilt.join(", ")));
-    for key in ["expiresAt", "registrationExpiresAt"] {
-        if let Some(t) = object.get(key) {
-            assert!(is_cli_time(t.as_str().unwrap()), "{key} in {text}");
-        }
-    }
-}
-
-pub fn cli_time(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-/// Rewrites the token's `expiresAt` in place, keeping every other byte: `minutes` from now.
-pub fn set_expiry(path: &Path, minutes: i64) {
-    let (text, value) = read_token(path);
-    let old = value["expiresAt"].as_str().unwrap();
-    let new = cli_time(Timestamp::now() + SignedDuration::from_mins(minutes));
-    let changed = text.replace(
-        &format!("\"expiresAt\": \"{old}\""),
-        &format!("\"expiresAt\": \"{new}\""),
-    );
-    assert_ne!(changed, text);
-    std::fs::write(path, changed).unwrap();
-}
-
-pub fn mode(path: &Path) -> u32 {
+fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-/// A `BROWSER` that appends each URL it is given to a file, then (when `follow`) fetches it and
-/// follows the redirects, as a person's browser would. `extra` runs first (shell; `$DIR` is the
-/// browser's folder).
-pub struct Browser {
-    dir: tempfile::TempDir,
-    pub command: String,
-}
-
-impl Browser {
-    pub fn new(follow: bool) -> Self {
-        Self::with(follow, "")
-    }
-
-    pub fn with(follow: bool, extra: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let script = dir.path().join("browser.sh");
-        let fetch = if follow {
-            "exec curl -sSfL -o /dev/null \"$1\""
-        } else {
-            ""
-        };
-        std::fs::write(
-            &script,
-            format!(
-                "DIR='{}'\nprintf '%s\\n' \"$1\" >> \"$DIR/calls\"\n{extra}\n{fetch}\n",
-                dir.path().display()
-            ),
-        )
-        .unwrap();
-        // Run through sh, so the script is never exec'd while a forked test holds it open.
-        let command = format!("sh {}", script.display());
-        Self { dir, command }
-    }
-
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
-    }
-
-    pub fn calls(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.path().join("calls"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-
-    /// Waits until the browser has been asked to open something; returns the first URL.
-    pub fn wait_for_call(&self) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(url) = self.calls().into_iter().next() {
-                return url;
-            }
-            assert!(Instant::now() < deadline, "the browser was never opened");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
 /// A query parameter of `url`, decoded.
-pub fn query_param(url: &str, name: &str) -> Option<String> {
+fn query_param(url: &str, name: &str) -> Option<String> {
     url::Url::parse(url)
         .ok()?
         .query_pairs()
@@ -175,7 +33,7 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
 }
 
 /// Waits for `child` with a time limit (killing it past that); returns its exit code and stderr.
-pub fn finish(mut child: Child, limit: Duration) -> (Option<i32>, String) {
+fn finish(mut child: Child, limit: Duration) -> (Option<i32>, String) {
     let deadline = Instant::now() + limit;
     loop {
         if child.try_wait().unwrap().is_some() {

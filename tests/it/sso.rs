@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
+use crate::common::sandbox::Sandbox;
 use crate::common::{Home, run, succeeded};
-use crate::sandbox::Sandbox;
 
 /// sha1("sandbox"): the token file of the sandbox's sso-session.
 const SESSION_KEY: &str = "9ed037b84943c4caa3a520e48a5540181c46c98c";
