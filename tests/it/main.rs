@@ -10,4 +10,3 @@ mod login;
 mod prompt;
 mod sandbox;
 mod shell;
-mod sso;
