@@ -12,7 +12,9 @@ use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 use serde_json::Value;
 
 use crate::common::sandbox::{Sandbox, http};
-use crate::common::sdk::{Registered, now_secs, oidc_client, sso_client, sts_client};
+use crate::common::sdk::{
+    Registered, now_secs, oidc_client, role_credentials, sso_client, sts_as, sts_client,
+};
 use crate::common::setup::Setup;
 use crate::common::{Home, run, ssoenv_bin};
 
@@ -87,23 +89,12 @@ async fn the_rust_sdk_runs_a_device_login_and_uses_the_token() {
     assert!(refused.is_access_denied_exception(), "{refused:?}");
 
     let sso = sso_client(&sandbox.url);
-    let creds = sso
-        .get_role_credentials()
-        .access_token(access)
-        .account_id("111111111111")
-        .role_name("Developer")
-        .send()
+    let creds = role_credentials(&sso, access, "111111111111", "Developer")
         .await
         .unwrap();
-    let creds = creds.role_credentials().unwrap();
     let left = creds.expiration() / 1000 - now_secs();
     assert!((3500..=3600).contains(&left), "{left}");
-    let no_access = sso
-        .get_role_credentials()
-        .access_token(access)
-        .account_id("222222222222")
-        .role_name("Developer")
-        .send()
+    let no_access = role_credentials(&sso, access, "222222222222", "Developer")
         .await
         .unwrap_err();
     assert_eq!(no_access.code(), Some("ForbiddenException"));
@@ -138,12 +129,7 @@ async fn the_rust_sdk_runs_a_device_login_and_uses_the_token() {
     assert_eq!(roles, ["Developer", "ReadOnly"]);
 
     // A role chain on top of the SSO credentials, as `role_arn` + `source_profile` makes.
-    let sts = sts_client(
-        &sandbox.url,
-        creds.access_key_id().unwrap(),
-        creds.secret_access_key().unwrap(),
-        creds.session_token().unwrap(),
-    );
+    let sts = sts_as(&sandbox.url, &creds);
     let me = sts.get_caller_identity().send().await.unwrap();
     assert_eq!(me.account(), Some("111111111111"));
     assert!(
@@ -183,12 +169,7 @@ async fn the_rust_sdk_runs_a_device_login_and_uses_the_token() {
     assert_eq!(stranger.code(), Some("InvalidClientTokenId"));
 
     sso.logout().access_token(access).send().await.unwrap();
-    let after = sso
-        .get_role_credentials()
-        .access_token(access)
-        .account_id("111111111111")
-        .role_name("Developer")
-        .send()
+    let after = role_credentials(&sso, access, "111111111111", "Developer")
         .await
         .unwrap_err()
         .into_service_error();
@@ -328,23 +309,17 @@ async fn injected_throttling_and_failures_are_retried_by_the_sdk() {
 
     let sso = sso_client(&sandbox.url);
     sandbox.inject(1, 1);
-    let creds = sso
-        .get_role_credentials()
-        .access_token(token.access_token().unwrap())
-        .account_id("222222222222")
-        .role_name("ReadOnly")
-        .send()
-        .await
-        .unwrap();
+    let creds = role_credentials(
+        &sso,
+        token.access_token().unwrap(),
+        "222222222222",
+        "ReadOnly",
+    )
+    .await
+    .unwrap();
     assert_eq!(sandbox.stats()["GetRoleCredentials"], 3);
 
-    let creds = creds.role_credentials().unwrap();
-    let sts = sts_client(
-        &sandbox.url,
-        creds.access_key_id().unwrap(),
-        creds.secret_access_key().unwrap(),
-        creds.session_token().unwrap(),
-    );
+    let sts = sts_as(&sandbox.url, &creds);
     sandbox.inject(1, 0);
     sts.get_caller_identity().send().await.unwrap();
     assert_eq!(sandbox.stats()["GetCallerIdentity"], 2);
@@ -639,33 +614,27 @@ async fn short_lifetimes_expire_tokens_and_credentials() {
     let token = client.device_token(&device).await.unwrap();
     assert_eq!(token.expires_in(), 3);
     let sso = sso_client(&sandbox.url);
-    let creds = sso
-        .get_role_credentials()
-        .access_token(token.access_token().unwrap())
-        .account_id("111111111111")
-        .role_name("ReadOnly")
-        .send()
-        .await
-        .unwrap();
-    let creds = creds.role_credentials().unwrap();
+    let creds = role_credentials(
+        &sso,
+        token.access_token().unwrap(),
+        "111111111111",
+        "ReadOnly",
+    )
+    .await
+    .unwrap();
     tokio::time::sleep(Duration::from_millis(3100)).await;
 
-    let expired = sso
-        .get_role_credentials()
-        .access_token(token.access_token().unwrap())
-        .account_id("111111111111")
-        .role_name("ReadOnly")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let expired = role_credentials(
+        &sso,
+        token.access_token().unwrap(),
+        "111111111111",
+        "ReadOnly",
+    )
+    .await
+    .unwrap_err()
+    .into_service_error();
     assert!(expired.is_unauthorized_exception(), "{expired:?}");
-    let sts = sts_client(
-        &sandbox.url,
-        creds.access_key_id().unwrap(),
-        creds.secret_access_key().unwrap(),
-        creds.session_token().unwrap(),
-    );
+    let sts = sts_as(&sandbox.url, &creds);
     let err = sts.get_caller_identity().send().await.unwrap_err();
     assert_eq!(err.code(), Some("ExpiredToken"));
     // An expired access token can still be refreshed: that is what refresh tokens are for.

@@ -3,6 +3,9 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use aws_sdk_sso::error::SdkError;
+use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError;
+use aws_sdk_sso::types::RoleCredentials;
 use aws_sdk_ssooidc::operation::create_token::{CreateTokenError, CreateTokenOutput};
 use aws_sdk_ssooidc::operation::start_device_authorization::StartDeviceAuthorizationOutput;
 
@@ -141,4 +144,31 @@ impl Registered {
     ) -> Result<CreateTokenOutput, CreateTokenError> {
         self.refresh_with(&self.secret, refresh_token).await
     }
+}
+
+/// `GetRoleCredentials` for `role` in `account`, with the access token `access`.
+pub async fn role_credentials(
+    sso: &aws_sdk_sso::Client,
+    access: &str,
+    account: &str,
+    role: &str,
+) -> Result<RoleCredentials, SdkError<GetRoleCredentialsError>> {
+    let out = sso
+        .get_role_credentials()
+        .access_token(access)
+        .account_id(account)
+        .role_name(role)
+        .send()
+        .await?;
+    Ok(out.role_credentials().expect("roleCredentials").clone())
+}
+
+/// An STS client that signs with SSO role credentials.
+pub fn sts_as(url: &str, creds: &RoleCredentials) -> aws_sdk_sts::Client {
+    sts_client(
+        url,
+        creds.access_key_id().unwrap(),
+        creds.secret_access_key().unwrap(),
+        creds.session_token().unwrap(),
+    )
 }
