@@ -10,8 +10,6 @@
 //! - [`shell`]: real shells in strict mode, and hooks loaded into them;
 //! - [`moto`]: moto's server, an STS nobody here wrote.
 
-#![allow(dead_code)]
-
 pub mod moto;
 pub mod sandbox;
 pub mod sdk;
