@@ -1,41 +1,7 @@
 //! Integration tests of the commands that need no network: `list`, errors, and exit codes.
 
-use crate::common::{Home, run};
-
-/// The seed examples: legacy profiles, an sso-session with two profiles, a role on top of an SSO
-/// profile, static keys in the credentials file, and `[default]`.
-pub const SEED_CONFIG: &str = "\
-[default]
-region = us-east-1
-output = json
-
-[sso-session corp]
-sso_start_url = https://d-abc123.awsapps.com/start
-sso_region = us-east-1
-sso_registration_scopes = sso:account:access
-
-[profile dev]
-sso_session = corp
-sso_account_id = 111111111111
-sso_role_name = Developer
-region = eu-west-1
-
-[profile readonly]
-sso_session = corp
-sso_account_id = 111111111111
-sso_role_name = ReadOnly
-
-[profile legacy]
-sso_start_url = https://d-legacy.awsapps.com/start
-sso_region = us-west-2
-sso_account_id = 222222222222
-sso_role_name = Admin
-region = us-west-2
-
-[profile admin]
-role_arn = arn:aws:iam::333333333333:role/OrgAdmin
-source_profile = dev
-";
+use crate::common::setup::Setup;
+use crate::common::{Home, SEED_CONFIG, run};
 
 #[test]
 fn list_shows_every_kind_of_the_seed_config() {
@@ -327,7 +293,7 @@ fn credential_process_prints_the_contract() {
 
 #[test]
 fn whoami_reports_local_state_and_verifies_with_sts() {
-    let setup = crate::env::Setup::new(&[]);
+    let setup = Setup::new(&[]);
     let (out, stdout, _) = run(&mut setup.ssoenv(["whoami", "dev"]));
     assert!(out.status.success());
     assert!(

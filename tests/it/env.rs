@@ -5,93 +5,41 @@ use std::collections::BTreeMap;
 
 use ssoenv::shell::ShellKind;
 
-use crate::common::{Home, run, ssoenv_bin};
-use crate::sandbox::Sandbox;
-use crate::shell::strict_shell;
+use crate::common::moto::Moto;
+use crate::common::setup::Setup;
+use crate::common::shell::strict_shell;
+use crate::common::{path_with_bin, run};
 
 const SHELLS: [ShellKind; 3] = [ShellKind::Bash, ShellKind::Zsh, ShellKind::Fish];
 
-/// A home whose config points at the sandbox, with every variable a test needs to run ssoenv.
-pub struct Setup {
-    pub sandbox: Sandbox,
-    pub home: Home,
-}
-
-impl Setup {
-    pub fn new(sandbox_args: &[&str]) -> Self {
-        let sandbox = Sandbox::start(sandbox_args);
-        let home = Home::new();
-        home.write_config(&sandbox.config_text());
-        Self { sandbox, home }
-    }
-
-    /// The variables every ssoenv process of this test gets (the shell passes them on).
-    pub fn vars(&self) -> Vec<(String, String)> {
-        let mut vars: Vec<(String, String)> = self
-            .sandbox
-            .endpoint_env()
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect();
-        vars.push((
-            "SSOENV_CACHE_DIR".into(),
-            self.home.path().join(".cache/ssoenv").display().to_string(),
-        ));
-        // A person's browser: fetch the URL and follow the redirect to ssoenv's loopback server.
-        vars.push(("BROWSER".into(), "curl -sSfL -o /dev/null".into()));
-        vars
-    }
-
-    /// `ssoenv ARGS` with this setup's variables.
-    pub fn ssoenv<I, S>(&self, args: I) -> std::process::Command
-    where
-        I: IntoIterator<Item = S>,
-        S: AsRef<std::ffi::OsStr>,
-    {
-        let mut cmd = self.home.ssoenv(args);
-        cmd.envs(self.vars());
-        cmd
-    }
-
-    pub fn login(&self, profile: &str) {
-        let (out, _, stderr) = run(&mut self.ssoenv(["login", profile]));
-        assert!(out.status.success(), "login {profile}: {stderr}");
-    }
-
-    /// Runs `script` in `kind` (strict mode) with stale variables of another profile already set,
-    /// and returns what a child process then sees (`AWS_*` and `SSOENV_*`), with the exit status.
-    pub fn in_shell(
-        &self,
-        kind: ShellKind,
-        script: &str,
-    ) -> (i32, BTreeMap<String, String>, String) {
-        let bin_dir = ssoenv_bin().parent().expect("bin dir").to_path_buf();
-        let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
-            &std::env::var_os("PATH").unwrap_or_default(),
-        )))
-        .expect("PATH");
-        let mut cmd = strict_shell(kind, self.home.path(), script);
-        cmd.env("PATH", path)
-            .envs(self.vars())
-            .env("AWS_PROFILE", "stale")
-            .env("AWS_ACCESS_KEY_ID", "AKIASTALE")
-            .env("AWS_SESSION_TOKEN", "stale-token")
-            .env("SSOENV_PROFILE", "stale");
-        let out = cmd.output().expect("run shell");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        let vars = stdout
-            .lines()
-            .filter(|l| l.starts_with("AWS_") || l.starts_with("SSOENV_"))
-            .filter(|l| !l.starts_with("AWS_ENDPOINT_URL") && !l.starts_with("SSOENV_CACHE_DIR"))
-            .filter_map(|l| l.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        (
-            out.status.code().unwrap_or(-1),
-            vars,
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
+/// Runs `script` in `kind` (strict mode) with stale variables of another profile already set,
+/// and returns what a child process then sees (`AWS_*` and `SSOENV_*`), with the exit status.
+fn in_shell(
+    setup: &Setup,
+    kind: ShellKind,
+    script: &str,
+) -> (i32, BTreeMap<String, String>, String) {
+    let mut cmd = strict_shell(kind, setup.home.path(), script);
+    cmd.env("PATH", path_with_bin())
+        .envs(setup.vars())
+        .env("AWS_PROFILE", "stale")
+        .env("AWS_ACCESS_KEY_ID", "AKIASTALE")
+        .env("AWS_SESSION_TOKEN", "stale-token")
+        .env("SSOENV_PROFILE", "stale");
+    let out = cmd.output().expect("run shell");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let vars = stdout
+        .lines()
+        .filter(|l| l.starts_with("AWS_") || l.starts_with("SSOENV_"))
+        .filter(|l| !l.starts_with("AWS_ENDPOINT_URL") && !l.starts_with("SSOENV_CACHE_DIR"))
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    (
+        out.status.code().unwrap_or(-1),
+        vars,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 /// The shell's way to evaluate `ssoenv ARGS` and then list the environment from a child.
@@ -106,7 +54,7 @@ fn eval_script(kind: ShellKind, args: &str) -> String {
 fn profile_mode_switches_every_shell_and_clears_stale_keys() {
     let setup = Setup::new(&[]);
     for kind in SHELLS {
-        let (code, vars, stderr) = setup.in_shell(kind, &eval_script(kind, "dev"));
+        let (code, vars, stderr) = in_shell(&setup, kind, &eval_script(kind, "dev"));
         assert_eq!(code, 0, "{kind:?}: {stderr}");
         let want: BTreeMap<String, String> = [
             ("AWS_PROFILE", "dev"),
@@ -125,7 +73,7 @@ fn credentials_mode_exports_keys_that_work_and_clears_the_profile() {
     let setup = Setup::new(&[]);
     setup.login("dev");
     for kind in SHELLS {
-        let (code, vars, stderr) = setup.in_shell(kind, &eval_script(kind, "--credentials dev"));
+        let (code, vars, stderr) = in_shell(&setup, kind, &eval_script(kind, "--credentials dev"));
         assert_eq!(code, 0, "{kind:?}: {stderr}");
         assert!(
             vars["AWS_ACCESS_KEY_ID"].starts_with("ASIA"),
@@ -150,7 +98,7 @@ fn credentials_mode_exports_keys_that_work_and_clears_the_profile() {
 fn unset_clears_everything_either_mode_set() {
     let setup = Setup::new(&[]);
     for kind in SHELLS {
-        let (code, vars, stderr) = setup.in_shell(kind, &eval_script(kind, "--unset"));
+        let (code, vars, stderr) = in_shell(&setup, kind, &eval_script(kind, "--unset"));
         assert_eq!(code, 0, "{kind:?}: {stderr}");
         assert!(vars.is_empty(), "{kind:?}: {vars:?}");
     }
@@ -202,51 +150,6 @@ fn role_chains_resolve_through_sts() {
     assert!(out.status.success());
     assert_eq!(again, stdout);
     assert_eq!(setup.sandbox.stats()["AssumeRole"], 1);
-}
-
-/// moto's server, an STS that nobody here wrote, on a free loopback port; stopped on drop.
-struct Moto {
-    url: String,
-    child: std::process::Child,
-}
-
-impl Moto {
-    fn start() -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new("python3")
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("python3 -m moto.server (pip install 'moto[server]')");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(std::time::Instant::now() < deadline, "moto never listened");
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        Moto {
-            url: format!("http://127.0.0.1:{port}"),
-            child,
-        }
-    }
-}
-
-impl Drop for Moto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]
@@ -313,13 +216,8 @@ fn asp_logs_in_once_switches_and_leaves_the_shell_alone_on_errors() {
             "sh -c 'echo opened >> {}; exec curl -sSfL -o /dev/null \"$0\"'",
             browser_log.display()
         );
-        let bin_dir = ssoenv_bin().parent().unwrap().to_path_buf();
-        let path = std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(
-            &std::env::var_os("PATH").unwrap_or_default(),
-        )))
-        .unwrap();
         let out = strict_shell(kind, setup.home.path(), &script)
-            .env("PATH", path)
+            .env("PATH", path_with_bin())
             .envs(setup.vars())
             .env("BROWSER", browser)
             .output()

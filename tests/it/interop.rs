@@ -6,33 +6,16 @@ use std::process::Command;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
-use crate::common::run;
-use crate::env::Setup;
-use crate::login::{assert_cli_format, cli_cache, cli_time, read_token, set_expiry, token_path};
-
-/// Clears the command's environment down to the setup's HOME, config and sandbox (call it before
-/// setting anything else: it removes variables set earlier too).
-fn clean_aws_env(cmd: &mut Command, setup: &Setup) {
-    cmd.env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", setup.home.path())
-        .env("AWS_CONFIG_FILE", setup.home.config_path())
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            setup.home.path().join(".aws/credentials"),
-        )
-        .envs(setup.sandbox.endpoint_env());
-}
+use crate::common::setup::{
+    Setup, assert_cli_format, cli_cache, cli_time, read_token, set_expiry, token_path,
+};
+use crate::common::{keep_pyenv, run, ssoenv_bin};
 
 /// Runs a python3 script with botocore in the setup's HOME and environment; returns its JSON.
 fn python(setup: &Setup, script: &str) -> Value {
     let mut python = Command::new("python3");
     python.args(["-c", script]);
-    clean_aws_env(&mut python, setup);
-    if let Some(root) = std::env::var_os("PYENV_ROOT") {
-        python.env("PYENV_ROOT", root);
-    }
-    let (out, stdout, stderr) = run(&mut python);
+    let (out, stdout, stderr) = run(setup.aws_env(&mut python));
     assert!(out.status.success(), "python3: {stderr}");
     serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{stdout}: {e}"))
 }
@@ -155,8 +138,7 @@ fn the_rust_sdks_sso_provider_reads_ssoenvs_token() {
             "--nocapture",
             "--test-threads=1",
         ]);
-        clean_aws_env(&mut helper, &setup);
-        helper.env(HELPER_VAR, profile);
+        setup.aws_env(&mut helper).env(HELPER_VAR, profile);
         let (out, stdout, stderr) = run(&mut helper);
         assert!(out.status.success(), "{profile}: {stdout}\n{stderr}");
         // The harness prints the test's name on the same line.
@@ -219,10 +201,7 @@ fn ssoenv_reads_the_token_formats_of_every_writer() {
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("TOKEN_PATH", &path);
-    if let Some(root) = std::env::var_os("PYENV_ROOT") {
-        py.env("PYENV_ROOT", root);
-    }
-    let (out, stdout, stderr) = run(&mut py);
+    let (out, stdout, stderr) = run(keep_pyenv(&mut py));
     assert!(out.status.success(), "{stderr}");
     let cli_text = serde_json::from_str::<Value>(&stdout).unwrap()["text"]
         .as_str()
@@ -285,7 +264,7 @@ fn ssoenv_reads_the_token_formats_of_every_writer() {
 fn botocore_gets_credentials_through_credential_process() {
     let setup = Setup::new(&[]);
     setup.login("dev");
-    let bin = crate::common::ssoenv_bin().display().to_string();
+    let bin = ssoenv_bin().display().to_string();
     let mut config = setup.sandbox.config_text();
     config.push_str(&format!(
         "\n[profile viaproc]\ncredential_process = {bin} credential-process dev\n"

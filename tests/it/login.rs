@@ -1,6 +1,7 @@
 //! `ssoenv login`, silent refresh, logout and the shared caches, driven through the real binary
 //! against `ssoenv sandbox` (reached only through the `AWS_ENDPOINT_URL_*` variables and a temp
-//! HOME), with a `BROWSER` script that records what it is asked to open.
+//! HOME), with a `BROWSER` script that records what it is asked to open, as a person's browser
+//! would. The one suite for these behaviours (it absorbed the twin tests of the former sso.rs).
 
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
@@ -13,160 +14,19 @@ use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use ssoenv::pyjson::sha1_hex;
 
+use crate::common::sandbox::http_with_headers;
+use crate::common::setup::{
+    Browser, CLI_KEYS, Setup, assert_cli_format, cli_cache, cli_time, legacy_token_path,
+    read_token, set_expiry, sso_cache, token_path,
+};
 use crate::common::{run, succeeded};
-use crate::env::Setup;
 
-/// The keys of a token file, in the order `aws sso login` writes them (reference §1.2).
-pub const CLI_KEYS: [&str; 8] = [
-    "startUrl",
-    "region",
-    "accessToken",
-    "expiresAt",
-    "clientId",
-    "clientSecret",
-    "registrationExpiresAt",
-    "refreshToken",
-];
-
-pub fn sso_cache(setup: &Setup) -> PathBuf {
-    setup.home.path().join(".aws/sso/cache")
-}
-
-pub fn cli_cache(setup: &Setup) -> PathBuf {
-    setup.home.path().join(".aws/cli/cache")
-}
-
-/// The token file of the sandbox's sso-session (`sha1("sandbox")`).
-pub fn token_path(setup: &Setup) -> PathBuf {
-    sso_cache(setup).join(format!("{}.json", sha1_hex("sandbox")))
-}
-
-/// The token file of the legacy profile `prod` (`sha1(start URL)`).
-pub fn legacy_token_path(setup: &Setup) -> PathBuf {
-    sso_cache(setup).join(format!(
-        "{}.json",
-        sha1_hex(&format!("{}/start", setup.sandbox.url))
-    ))
-}
-
-pub fn read_token(path: &Path) -> (String, Value) {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
-    (text, value)
-}
-
-fn is_cli_time(text: &str) -> bool {
-    let b = text.as_bytes();
-    b.len() == 20
-        && b.iter().enumerate().all(|(i, c)| match i {
-            4 | 7 => *c == b'-',
-            10 => *c == b'T',
-            13 | 16 => *c == b':',
-            19 => *c == b'Z',
-            _ => c.is_ascii_digit(),
-        })
-}
-
-/// `text` is a token file byte for byte as the AWS CLI writes it: one line, Python's default
-/// separators, the CLI's key order and nothing else, `%Y-%m-%dT%H:%M:%SZ` timestamps.
-pub fn assert_cli_format(text: &str) {
-    let value: Value = serde_json::from_str(text).unwrap();
-    let object = value.as_object().unwrap();
-    let rebuilt: Vec<String> = CLI_KEYS
-        .iter()
-        .filter_map(|k| object.get(*k).map(|v| format!("\"{k}\": {v}")))
-        .collect();
-    assert_eq!(object.len(), rebuilt.len(), "unexpected keys in {text}");
-    assert_eq!(text, format!("{{{}}}", rebuilt.join(", ")));
-    for key in ["expiresAt", "registrationExpiresAt"] {
-        if let Some(t) = object.get(key) {
-            assert!(is_cli_time(t.as_str().unwrap()), "{key} in {text}");
-        }
-    }
-}
-
-pub fn cli_time(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
-
-/// Rewrites the token's `expiresAt` in place, keeping every other byte: `minutes` from now.
-pub fn set_expiry(path: &Path, minutes: i64) {
-    let (text, value) = read_token(path);
-    let old = value["expiresAt"].as_str().unwrap();
-    let new = cli_time(Timestamp::now() + SignedDuration::from_mins(minutes));
-    let changed = text.replace(
-        &format!("\"expiresAt\": \"{old}\""),
-        &format!("\"expiresAt\": \"{new}\""),
-    );
-    assert_ne!(changed, text);
-    std::fs::write(path, changed).unwrap();
-}
-
-pub fn mode(path: &Path) -> u32 {
+fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
-/// A `BROWSER` that appends each URL it is given to a file, then (when `follow`) fetches it and
-/// follows the redirects, as a person's browser would. `extra` runs first (shell; `$DIR` is the
-/// browser's folder).
-pub struct Browser {
-    dir: tempfile::TempDir,
-    pub command: String,
-}
-
-impl Browser {
-    pub fn new(follow: bool) -> Self {
-        Self::with(follow, "")
-    }
-
-    pub fn with(follow: bool, extra: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let script = dir.path().join("browser.sh");
-        let fetch = if follow {
-            "exec curl -sSfL -o /dev/null \"$1\""
-        } else {
-            ""
-        };
-        std::fs::write(
-            &script,
-            format!(
-                "DIR='{}'\nprintf '%s\\n' \"$1\" >> \"$DIR/calls\"\n{extra}\n{fetch}\n",
-                dir.path().display()
-            ),
-        )
-        .unwrap();
-        // Run through sh, so the script is never exec'd while a forked test holds it open.
-        let command = format!("sh {}", script.display());
-        Self { dir, command }
-    }
-
-    pub fn dir(&self) -> &Path {
-        self.dir.path()
-    }
-
-    pub fn calls(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.path().join("calls"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_string)
-            .collect()
-    }
-
-    /// Waits until the browser has been asked to open something; returns the first URL.
-    pub fn wait_for_call(&self) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(url) = self.calls().into_iter().next() {
-                return url;
-            }
-            assert!(Instant::now() < deadline, "the browser was never opened");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
 /// A query parameter of `url`, decoded.
-pub fn query_param(url: &str, name: &str) -> Option<String> {
+fn query_param(url: &str, name: &str) -> Option<String> {
     url::Url::parse(url)
         .ok()?
         .query_pairs()
@@ -174,8 +34,9 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// Waits for `child` with a time limit (killing it past that); returns its exit code and stderr.
-pub fn finish(mut child: Child, limit: Duration) -> (Option<i32>, String) {
+/// Waits for `child` with a time limit (killing it past that); returns its exit code, stdout and
+/// stderr.
+fn finish(mut child: Child, limit: Duration) -> (Option<i32>, String, String) {
     let deadline = Instant::now() + limit;
     loop {
         if child.try_wait().unwrap().is_some() {
@@ -191,6 +52,7 @@ pub fn finish(mut child: Child, limit: Duration) -> (Option<i32>, String) {
     let out = child.wait_with_output().unwrap();
     (
         out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
@@ -269,12 +131,15 @@ fn login_with(setup: &Setup, browser: &Browser, args: &[&str]) -> String {
 }
 
 #[test]
-fn pkce_login_writes_the_clis_token_and_reuses_the_registration() {
+fn pkce_login_writes_the_clis_token_reuses_the_registration_and_a_second_login_opens_no_browser() {
     let setup = Setup::new(&[]);
     let browser = Browser::new(true);
     let stderr = login_with(&setup, &browser, &["dev"]);
     assert!(
-        stderr.contains("Successfully logged into Start URL"),
+        stderr.contains(&format!(
+            "Successfully logged into Start URL: {}/start",
+            setup.sandbox.url
+        )),
         "{stderr}"
     );
     let calls = browser.calls();
@@ -295,6 +160,11 @@ fn pkce_login_writes_the_clis_token_and_reuses_the_registration() {
     let path = token_path(&setup);
     let (text, token) = read_token(&path);
     assert_cli_format(&text);
+    assert_eq!(
+        token.as_object().unwrap().len(),
+        CLI_KEYS.len(),
+        "every key the CLI writes: {text}"
+    );
     assert_eq!(token["startUrl"], format!("{}/start", setup.sandbox.url));
     assert_eq!(token["region"], "us-east-1");
     assert!(token["refreshToken"].is_string(), "{text}");
@@ -336,9 +206,12 @@ fn pkce_login_writes_the_clis_token_and_reuses_the_registration() {
     assert_eq!(stats["RegisterClient"], 1, "{stats}");
     assert_eq!(stats["CreateToken"]["authorization_code"], 2);
 
-    // While the token is valid, a login says so and opens no browser.
-    let stderr = login_with(&setup, &browser, &["dev"]);
-    assert!(stderr.contains("already logged in"), "{stderr}");
+    // While the token is valid, a login of any profile of the session says so and opens no
+    // browser.
+    for profile in ["dev", "readonly"] {
+        let stderr = login_with(&setup, &browser, &[profile]);
+        assert!(stderr.contains("already logged in"), "{profile}: {stderr}");
+    }
     assert_eq!(browser.calls().len(), 2);
     assert_eq!(read_token(&path).0, text2, "the token is left alone");
     let stats = setup.sandbox.stats();
@@ -350,7 +223,14 @@ fn pkce_login_writes_the_clis_token_and_reuses_the_registration() {
 fn the_device_flow_serves_legacy_profiles_and_use_device_code() {
     let setup = Setup::new(&[]);
     let browser = Browser::new(true);
-    login_with(&setup, &browser, &["prod"]);
+    let stderr = login_with(&setup, &browser, &["prod"]);
+    assert!(
+        stderr.contains("Successfully logged into Start URL"),
+        "{stderr}"
+    );
+    let stats = setup.sandbox.stats();
+    assert_eq!(stats["StartDeviceAuthorization"], 1, "{stats}");
+    assert!(stats["CreateToken"]["device_code"].as_u64().unwrap() >= 1);
     let calls = browser.calls();
     assert_eq!(calls.len(), 1);
     assert!(
@@ -360,6 +240,7 @@ fn the_device_flow_serves_legacy_profiles_and_use_device_code() {
     let (text, token) = read_token(&legacy_token_path(&setup));
     assert_cli_format(&text);
     assert_eq!(token["startUrl"], format!("{}/start", setup.sandbox.url));
+    assert!(token["accessToken"].is_string(), "{text}");
     // Legacy logins get no refresh token, and a device-flow registration (no grant types).
     assert!(token.get("refreshToken").is_none(), "{text}");
     let (reg_text, registration) = read_token(&legacy_registration_path(&setup));
@@ -374,9 +255,19 @@ fn the_device_flow_serves_legacy_profiles_and_use_device_code() {
     let (text, token) = read_token(&token_path(&setup));
     assert_cli_format(&text);
     assert!(token["refreshToken"].is_string(), "{text}");
+    // The sso-session named on its own takes the device flow too.
+    login_with(
+        &setup,
+        &browser,
+        &["--sso-session", "sandbox", "--use-device-code", "--force"],
+    );
+    let (text, again) = read_token(&token_path(&setup));
+    assert_cli_format(&text);
+    assert_ne!(again["accessToken"], token["accessToken"]);
+    assert!(browser.calls()[2].contains("/device?user_code="));
     let stats = setup.sandbox.stats();
-    assert_eq!(stats["StartDeviceAuthorization"], 2, "{stats}");
-    assert_eq!(stats["Verify"], 2);
+    assert_eq!(stats["StartDeviceAuthorization"], 3, "{stats}");
+    assert_eq!(stats["Verify"], 3);
     assert_eq!(stats["Authorize"], 0);
     assert_eq!(stats["CreateToken"]["authorization_code"], 0);
     // Two flows, two registrations: a device-flow one per start URL and one for the session.
@@ -429,7 +320,7 @@ fn no_browser_login(
     let mut child = setup
         .ssoenv(["login", profile, "--no-browser"])
         .env("BROWSER", &browser.command)
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -438,7 +329,7 @@ fn no_browser_login(
 }
 
 #[test]
-fn no_browser_prints_the_url_and_completes_when_it_is_opened_elsewhere() {
+fn no_browser_prints_the_url_and_code_to_stderr_only_and_completes_when_opened_elsewhere() {
     let setup = Setup::new(&[]);
     let browser = Browser::new(true);
 
@@ -448,8 +339,9 @@ fn no_browser_prints_the_url_and_completes_when_it_is_opened_elsewhere() {
     let url = lines.last().unwrap().clone();
     assert!(url.contains("/authorize?"), "{lines:?}");
     browse(&url);
-    let (code, _) = finish(child, Duration::from_secs(20));
+    let (code, stdout, _) = finish(child, Duration::from_secs(20));
     assert_eq!(code, Some(0));
+    assert_eq!(stdout, "", "the URL goes to stderr only");
     assert!(token_path(&setup).exists());
 
     // Device flow: the URL and the code.
@@ -458,15 +350,26 @@ fn no_browser_prints_the_url_and_completes_when_it_is_opened_elsewhere() {
     let url = lines.last().unwrap().clone();
     let user_code = query_param(&url, "user_code").expect("user_code in the URL");
     browse(&url);
-    let (code, _) = finish(child, Duration::from_secs(20));
-    lines.extend(rx.try_iter());
+    let (code, stdout, _) = finish(child, Duration::from_secs(20));
+    // The reader thread ends at the pipe's end, so this has every line.
+    lines.extend(rx.iter());
     assert_eq!(code, Some(0), "{lines:?}");
+    assert_eq!(stdout, "", "the URL and code go to stderr only");
+    assert!(
+        lines.iter().any(|l| l.contains("Then enter the code:")),
+        "{lines:?}"
+    );
     assert!(
         lines.iter().any(|l| l.trim() == user_code),
         "the code {user_code} is not on stderr: {lines:?}"
     );
+    assert!(
+        !lines.iter().any(|l| l.contains(&browser.command)),
+        "the browser is not mentioned: {lines:?}"
+    );
     assert!(legacy_token_path(&setup).exists());
     assert!(browser.calls().is_empty(), "--no-browser opened a browser");
+    assert_eq!(setup.sandbox.stats()["Verify"], 1);
 }
 
 /// Starts `login dev` with a browser that does not follow the URL; returns the child, the URL,
@@ -498,7 +401,7 @@ fn a_mismatched_or_refused_callback_fails_cleanly() {
     // A stray request does not end the login; a wrong state does.
     poke(&format!("{redirect}/../favicon.ico"));
     poke(&format!("{redirect}?code=stolen&state=not-{state}"));
-    let (code, stderr) = finish(child, Duration::from_secs(20));
+    let (code, _, stderr) = finish(child, Duration::from_secs(20));
     assert_eq!(code, Some(1), "{stderr}");
     assert!(
         stderr.contains("State parameter does not match"),
@@ -513,7 +416,7 @@ fn a_mismatched_or_refused_callback_fails_cleanly() {
     poke(&format!(
         "{redirect}?error=access_denied&error_description=no&state={state}"
     ));
-    let (code, stderr) = finish(child, Duration::from_secs(20));
+    let (code, _, stderr) = finish(child, Duration::from_secs(20));
     assert_eq!(code, Some(1), "{stderr}");
     assert!(stderr.contains("access_denied"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
@@ -603,6 +506,28 @@ fn twenty_processes_refresh_once_and_fetch_each_role_once() {
     }
     assert_ne!(keys["dev"][0], keys["readonly"][0]);
     assert_eq!(json_files(&cli_cache(&setup)).len(), 2);
+
+    // A token a minute from expiry, inside the refresh window but still valid, is refreshed
+    // once too (role credentials dropped, so every process needs the token).
+    let path = token_path(&setup);
+    set_expiry(&path, 1);
+    std::fs::remove_dir_all(cli_cache(&setup)).unwrap();
+    let (_, before) = read_token(&path);
+    setup.sandbox.reset_stats();
+    let children: Vec<Child> = (0..20)
+        .map(|i| {
+            let profile = if i % 2 == 0 { "dev" } else { "readonly" };
+            spawn_quiet(setup.ssoenv(["credential-process", profile]))
+        })
+        .collect();
+    for child in children {
+        succeeded(child);
+    }
+    assert_eq!(refreshes(&setup), 1);
+    let (text, after) = read_token(&path);
+    assert_cli_format(&text);
+    assert_ne!(after["accessToken"], before["accessToken"]);
+    assert!(after["refreshToken"].is_string(), "{text}");
 }
 
 #[test]
@@ -648,6 +573,21 @@ fn logout_revokes_and_removes_what_came_from_the_session() {
         let (code, _, stderr) = credential_process(&setup, profile);
         assert_eq!(code, Some(0), "{profile}: {stderr}");
     }
+    // dev's role credentials sit under the AWS CLI's cache key.
+    let role_file = cli_cache(&setup).join(format!(
+        "{}.json",
+        ssoenv::credentials::cache::sso_key(
+            &ssoenv::config::SsoSession {
+                name: Some("sandbox".into()),
+                start_url: format!("{}/start", setup.sandbox.url).into(),
+                region: "us-east-1".into(),
+                registration_scopes: Some("sso:account:access".into()),
+            },
+            "111111111111",
+            "Developer",
+        )
+    ));
+    assert!(role_file.exists(), "no role credentials cached");
     // Two SSO role credentials and the role assumed on top of dev.
     assert_eq!(json_files(&cli_cache(&setup)).len(), 3);
     // Someone else's entry, not from this session, stays.
@@ -656,12 +596,18 @@ fn logout_revokes_and_removes_what_came_from_the_session() {
     let registration = session_registration_path(&setup);
     assert!(registration.exists());
 
-    let (out, _, stderr) = run(&mut setup.ssoenv(["logout", "dev"]));
+    // Logging out through any profile of the session ends it for all of them.
+    let (out, _, stderr) = run(&mut setup.ssoenv(["logout", "readonly"]));
     assert!(out.status.success(), "{stderr}");
     assert_eq!(setup.sandbox.stats()["Logout"], 1);
     assert!(!token_path(&setup).exists());
+    assert!(!role_file.exists());
     assert_eq!(json_files(&cli_cache(&setup)), vec![foreign]);
-    assert!(registration.exists(), "the registration is kept");
+    assert_eq!(
+        json_files(&sso_cache(&setup)),
+        vec![registration],
+        "the registration is kept"
+    );
 
     let (code, stdout, stderr) = credential_process(&setup, "dev");
     assert_eq!(code, Some(4), "{stderr}");
@@ -689,6 +635,10 @@ fn logout_all_removes_every_token_and_every_sso_credential() {
     ];
     registrations.sort();
     assert_eq!(left, registrations);
+    for path in &left {
+        let (text, _) = read_token(path);
+        assert!(!text.contains("accessToken"), "{text}");
+    }
     // No `ProviderType: "sso"` entry is left; the AssumeRole entry is not one.
     for path in json_files(&cli_cache(&setup)) {
         let (text, value) = read_token(&path);
@@ -744,10 +694,15 @@ fn corrupt_caches_warn_and_a_login_repairs_them() {
     assert!(stderr.contains("ssoenv login dev"), "{stderr}");
     assert!(!stderr.contains("panicked"), "{stderr}");
 
-    // The next login replaces it.
-    setup.login("dev");
-    let (text, _) = read_token(&path);
+    // The next login names it, and replaces it.
+    let stderr = setup.login("dev");
+    assert!(
+        stderr.contains(&ssoenv::pyjson::sha1_hex("sandbox")),
+        "{stderr}"
+    );
+    let (text, token) = read_token(&path);
     assert_cli_format(&text);
+    assert!(token["accessToken"].is_string(), "{text}");
     let (code, _, stderr) = credential_process(&setup, "dev");
     assert_eq!(code, Some(0), "{stderr}");
     assert!(!stderr.contains("warning"), "{stderr}");
@@ -755,8 +710,14 @@ fn corrupt_caches_warn_and_a_login_repairs_them() {
 
 #[test]
 fn throttling_and_server_errors_are_retried() {
-    let setup = Setup::new(&[]);
+    // The SDK's standard retry makes three attempts per call: a login gets through one
+    // throttled and one failed request.
+    let setup = Setup::new(&["--throttle", "1", "--fail", "1"]);
     setup.login("dev");
+    let stats = setup.sandbox.stats();
+    assert_eq!(stats["injected"]["throttle"], 1, "{stats}");
+    assert_eq!(stats["injected"]["fail"], 1, "{stats}");
+    assert!(read_token(&token_path(&setup)).1["accessToken"].is_string());
     setup.sandbox.reset_stats();
     setup.sandbox.inject(2, 0);
     let (code, _, stderr) = credential_process(&setup, "dev");
@@ -781,6 +742,64 @@ fn throttling_and_server_errors_are_retried() {
     let (code, _, stderr) = credential_process(&setup, "dev");
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(refreshes(&setup), 2, "one throttled, one served");
+}
+
+#[test]
+fn a_denied_device_authorization_fails_and_writes_nothing() {
+    let setup = Setup::new(&[]);
+    let deny = Browser::with(false, "curl -sSL -o /dev/null \"$1&action=deny\"");
+    let (out, stdout, stderr) = run(setup
+        .ssoenv(["login", "prod"])
+        .env("BROWSER", &deny.command));
+    assert!(!out.status.success(), "{stderr}");
+    assert_eq!(stdout, "");
+    assert_eq!(deny.calls().len(), 1);
+    let tokens = json_files(&sso_cache(&setup))
+        .iter()
+        .filter(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("accessToken")))
+        .count();
+    assert_eq!(tokens, 0, "only the registration may be cached");
+}
+
+#[test]
+fn login_refreshes_silently_instead_of_opening_a_browser() {
+    let setup = Setup::new(&[]);
+    setup.login("dev");
+    // A minute left: inside the refresh window, still refreshable.
+    set_expiry(&token_path(&setup), 1);
+    setup.sandbox.reset_stats();
+    let browser = Browser::new(true);
+    let stderr = login_with(&setup, &browser, &["dev"]);
+    assert!(stderr.contains("refreshed"), "{stderr}");
+    assert!(browser.calls().is_empty(), "{:?}", browser.calls());
+    assert_eq!(refreshes(&setup), 1);
+    assert_eq!(stat(&setup, &["Authorize"]), 0);
+}
+
+#[test]
+fn a_failed_refresh_of_an_expired_token_is_a_service_error_and_a_revoked_one_needs_login() {
+    let setup = Setup::new(&[]);
+    setup.login("dev");
+    set_expiry(&token_path(&setup), -1);
+    // Three 500s use up the SDK's attempts: the session may be fine, so no "log in" advice.
+    setup.sandbox.inject(0, 3);
+    let (code, _, stderr) = credential_process(&setup, "dev");
+    assert_eq!(code, Some(5), "{stderr}");
+    // Revoke the session (Logout revokes the refresh token issued with the access token).
+    let (_, token) = read_token(&token_path(&setup));
+    let (status, _, body) = http_with_headers(
+        "POST",
+        &format!("{}/logout", setup.sandbox.url),
+        &format!(
+            "x-amz-sso_bearer_token: {}\r\n",
+            token["accessToken"].as_str().unwrap()
+        ),
+        "",
+    );
+    assert_eq!(status, 200, "{body}");
+    let (code, _, stderr) = credential_process(&setup, "dev");
+    assert_eq!(code, Some(4), "{stderr}");
+    assert!(stderr.contains("ssoenv login"), "{stderr}");
 }
 
 #[test]

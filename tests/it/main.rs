@@ -12,4 +12,3 @@ mod login;
 mod prompt;
 mod sandbox;
 mod shell;
-mod sso;

@@ -2,31 +2,26 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::cli::SEED_CONFIG;
-use crate::common::{Home, run};
+use crate::common::setup::cli_time;
+use crate::common::{Home, SEED_CONFIG, run};
 
 /// Writes the `corp` session's token in the AWS CLI's format, expiring `in_` from now.
 fn write_token(home: &Home, expires_in: SignedDuration, refreshable: bool) {
-    let dir = home.path().join(".aws/sso/cache");
-    std::fs::create_dir_all(&dir).unwrap();
-    let at = (Timestamp::now() + expires_in).strftime("%Y-%m-%dT%H:%M:%SZ");
+    let at = cli_time(Timestamp::now() + expires_in);
     let refresh = if refreshable {
-        let reg =
-            (Timestamp::now() + SignedDuration::from_hours(24 * 80)).strftime("%Y-%m-%dT%H:%M:%SZ");
+        let reg = cli_time(Timestamp::now() + SignedDuration::from_hours(24 * 80));
         format!(
             r#", "clientId": "c", "clientSecret": "s", "registrationExpiresAt": "{reg}", "refreshToken": "r""#
         )
     } else {
         String::new()
     };
-    let text = format!(
-        r#"{{"startUrl": "https://d-abc123.awsapps.com/start", "region": "us-east-1", "accessToken": "t", "expiresAt": "{at}"{refresh}}}"#
+    home.write_session_token(
+        "corp",
+        &format!(
+            r#"{{"startUrl": "https://d-abc123.awsapps.com/start", "region": "us-east-1", "accessToken": "t", "expiresAt": "{at}"{refresh}}}"#
+        ),
     );
-    std::fs::write(
-        dir.join(format!("{}.json", ssoenv::pyjson::sha1_hex("corp"))),
-        text,
-    )
-    .unwrap();
 }
 
 fn prompt(home: &Home, vars: &[(&str, &str)], args: &[&str]) -> String {
@@ -113,9 +108,8 @@ fn an_expired_or_absent_session_says_so() {
 fn credentials_mode_shows_the_credentials_time_left_and_account() {
     let home = seeded();
     write_token(&home, SignedDuration::from_hours(8), false);
-    let exp = (Timestamp::now() + SignedDuration::from_mins(42) + SignedDuration::from_secs(30))
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string();
+    let exp =
+        cli_time(Timestamp::now() + SignedDuration::from_mins(42) + SignedDuration::from_secs(30));
     let vars = [
         ("SSOENV_PROFILE", "admin"),
         ("AWS_ACCESS_KEY_ID", "ASIAX"),

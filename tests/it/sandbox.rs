@@ -1,200 +1,28 @@
 //! Integration tests: `ssoenv sandbox` as the AWS SDKs (Rust and botocore) see it, and as a
-//! wrapper around a command. [`Sandbox`] is the guard other test modules use to get an emulator.
+//! wrapper around a command.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use aws_sdk_sso::error::ProvideErrorMetadata;
 use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 use serde_json::Value;
 
+use crate::common::sandbox::{Sandbox, http};
+use crate::common::sdk::{
+    Registered, now_secs, oidc_client, role_credentials, sso_client, sts_as, sts_client,
+};
+use crate::common::setup::Setup;
 use crate::common::{Home, run, ssoenv_bin};
-
-/// A running `ssoenv sandbox` process, stopped (SIGTERM, so it removes its temp home) on drop.
-pub struct Sandbox {
-    /// `http://127.0.0.1:PORT`.
-    pub url: String,
-    child: Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Sandbox {
-    /// Starts `ssoenv sandbox --ready-file F EXTRA_ARGS` and waits until it listens.
-    pub fn start(extra_args: &[&str]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let ready = dir.path().join("ready");
-        let mut child = Command::new(ssoenv_bin())
-            .arg("sandbox")
-            .arg("--ready-file")
-            .arg(&ready)
-            .args(extra_args)
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(dir.path().join("stderr")).unwrap())
-            .spawn()
-            .unwrap();
-        let stderr = || std::fs::read_to_string(dir.path().join("stderr")).unwrap_or_default();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let url = loop {
-            if let Ok(url) = std::fs::read_to_string(&ready) {
-                break url.trim().to_string();
-            }
-            if let Some(status) = child.try_wait().unwrap() {
-                panic!("ssoenv sandbox exited early: {status}\n{}", stderr());
-            }
-            assert!(
-                Instant::now() < deadline,
-                "ssoenv sandbox never got ready\n{}",
-                stderr()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        Sandbox {
-            url,
-            child,
-            _dir: dir,
-        }
-    }
-
-    /// `GET /_sandbox/stats`: requests per operation.
-    pub fn stats(&self) -> Value {
-        let (status, _, body) = http("GET", &format!("{}/_sandbox/stats", self.url), "");
-        assert_eq!(status, 200, "{body}");
-        serde_json::from_str(&body).unwrap()
-    }
-
-    pub fn reset_stats(&self) {
-        let (status, _, _) = http("POST", &format!("{}/_sandbox/reset-stats", self.url), "");
-        assert_eq!(status, 204);
-    }
-
-    /// Faults the next API requests: `throttle` throttled ones, then `fail` failed ones.
-    pub fn inject(&self, throttle: u32, fail: u32) {
-        let url = format!(
-            "{}/_sandbox/inject?throttle={throttle}&fail={fail}",
-            self.url
-        );
-        assert_eq!(http("POST", &url, "").0, 204);
-    }
-
-    /// The variables that point SDKs, the AWS CLI and ssoenv at this sandbox.
-    pub fn endpoint_env(&self) -> [(&'static str, String); 3] {
-        [
-            ("AWS_ENDPOINT_URL_SSO", self.url.clone()),
-            ("AWS_ENDPOINT_URL_SSO_OIDC", self.url.clone()),
-            ("AWS_ENDPOINT_URL_STS", self.url.clone()),
-        ]
-    }
-
-    /// An `.aws/config` for this sandbox (sso-session `sandbox`; profiles dev, readonly, prod,
-    /// admin), as `ssoenv sandbox -- CMD` writes it.
-    pub fn config_text(&self) -> String {
-        ssoenv::sandbox::home::config_text(&self.url)
-    }
-}
-
-impl Drop for Sandbox {
-    fn drop(&mut self) {
-        if let Ok(pid) = libc::pid_t::try_from(self.child.id()) {
-            // SAFETY: the child has not been waited for, so the pid is still ours.
-            unsafe {
-                libc::kill(pid, libc::SIGTERM);
-            }
-        }
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// One HTTP/1.1 request without redirects: `(status, raw headers, body)`. Enough for the
-/// sandbox's hooks and for inspecting a redirect.
-pub fn http(method: &str, url: &str, body: &str) -> (u16, String, String) {
-    let rest = url.strip_prefix("http://").unwrap();
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let path = if path.is_empty() { "/" } else { path };
-    let mut stream = TcpStream::connect(authority).unwrap();
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )
-    .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
-    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
-    (status, head.to_string(), body.to_string())
-}
 
 fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     head.lines().find_map(|line| {
         let (n, v) = line.split_once(':')?;
         n.eq_ignore_ascii_case(name).then(|| v.trim())
     })
-}
-
-fn now_secs() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-fn retry() -> aws_sdk_sso::config::retry::RetryConfig {
-    aws_sdk_sso::config::retry::RetryConfig::standard()
-        .with_max_attempts(3)
-        .with_initial_backoff(Duration::from_millis(10))
-}
-
-fn oidc_client(url: &str) -> aws_sdk_ssooidc::Client {
-    let config = aws_sdk_ssooidc::Config::builder()
-        .behavior_version(aws_sdk_ssooidc::config::BehaviorVersion::latest())
-        .region(aws_sdk_ssooidc::config::Region::new("us-east-1"))
-        .endpoint_url(url)
-        .retry_config(retry())
-        .build();
-    aws_sdk_ssooidc::Client::from_conf(config)
-}
-
-fn sso_client(url: &str) -> aws_sdk_sso::Client {
-    let config = aws_sdk_sso::Config::builder()
-        .behavior_version(aws_sdk_sso::config::BehaviorVersion::latest())
-        .region(aws_sdk_sso::config::Region::new("eu-west-1"))
-        .endpoint_url(url)
-        .retry_config(retry())
-        .build();
-    aws_sdk_sso::Client::from_conf(config)
-}
-
-fn sts_client(url: &str, key: &str, secret: &str, token: &str) -> aws_sdk_sts::Client {
-    let config = aws_sdk_sts::Config::builder()
-        .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
-        .region(aws_sdk_sts::config::Region::new("us-east-1"))
-        .endpoint_url(url)
-        .retry_config(retry())
-        .credentials_provider(aws_sdk_sts::config::Credentials::new(
-            key,
-            secret,
-            Some(token.to_string()),
-            None,
-            "sandbox-test",
-        ))
-        .build();
-    aws_sdk_sts::Client::from_conf(config)
 }
 
 /// `ssoenv sandbox --browse URL`, as `BROWSER` runs it.
@@ -206,138 +34,67 @@ fn browse(url: &str) -> (bool, String) {
 #[tokio::test]
 async fn the_rust_sdk_runs_a_device_login_and_uses_the_token() {
     let sandbox = Sandbox::start(&[]);
-    let oidc = oidc_client(&sandbox.url);
-    let registration = oidc
-        .register_client()
-        .client_name("it")
-        .client_type("public")
-        .scopes("sso:account:access")
-        .send()
-        .await
-        .unwrap();
-    let (client_id, secret) = (
-        registration.client_id().unwrap(),
-        registration.client_secret().unwrap(),
-    );
-    let days = (registration.client_secret_expires_at() - now_secs()) / 86400;
+    let client = Registered::new(&sandbox.url, true).await;
+    let days = (client.secret_expires_at - now_secs()) / 86400;
     assert!((89..=90).contains(&days), "{days} days");
 
-    let device = oidc
-        .start_device_authorization()
-        .client_id(client_id)
-        .client_secret(secret)
-        .start_url(format!("{}/start", sandbox.url))
-        .send()
-        .await
-        .unwrap();
+    let device = client.start_device_authorization().await;
     let verification = device.verification_uri_complete().unwrap();
     assert!(verification.starts_with(&sandbox.url), "{verification}");
     assert!(verification.ends_with(device.user_code().unwrap()));
     assert!(device.interval() >= 1 && device.expires_in() > 0);
 
-    let device_token = || {
-        oidc.create_token()
-            .client_id(client_id)
-            .client_secret(secret)
-            .grant_type("urn:ietf:params:oauth:grant-type:device_code")
-            .device_code(device.device_code().unwrap())
-            .send()
-    };
-    let pending = device_token().await.unwrap_err().into_service_error();
+    let pending = client.device_token(&device).await.unwrap_err();
     assert!(
         matches!(pending, CreateTokenError::AuthorizationPendingException(_)),
         "{pending:?}"
     );
     let (ok, stderr) = browse(verification);
     assert!(ok, "{stderr}");
-    let token = device_token().await.unwrap();
+    let token = client.device_token(&device).await.unwrap();
     assert_eq!(token.token_type(), Some("Bearer"));
     assert_eq!(token.expires_in(), 28800);
-    let again = device_token().await.unwrap_err().into_service_error();
+    let again = client.device_token(&device).await.unwrap_err();
     assert!(
         matches!(again, CreateTokenError::InvalidGrantException(_)),
         "a device code is redeemed once: {again:?}"
     );
 
-    let refresh = |refresh_token: String| {
-        oidc.create_token()
-            .client_id(client_id)
-            .client_secret(secret)
-            .grant_type("refresh_token")
-            .refresh_token(refresh_token)
-            .send()
-    };
-    let first_refresh = token.refresh_token().unwrap().to_string();
-    let refreshed = refresh(first_refresh.clone()).await.unwrap();
+    let first_refresh = token.refresh_token().unwrap();
+    let refreshed = client.refresh(first_refresh).await.unwrap();
     assert_ne!(refreshed.access_token(), token.access_token());
     assert_ne!(refreshed.refresh_token().unwrap(), first_refresh);
-    let spent = refresh(first_refresh)
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let spent = client.refresh(first_refresh).await.unwrap_err();
     assert!(
         matches!(spent, CreateTokenError::InvalidGrantException(_)),
         "{spent:?}"
     );
-    let bad_client = oidc
-        .create_token()
-        .client_id(client_id)
-        .client_secret("wrong")
-        .grant_type("refresh_token")
-        .refresh_token(refreshed.refresh_token().unwrap())
-        .send()
+    let bad_client = client
+        .refresh_with("wrong", refreshed.refresh_token().unwrap())
         .await
-        .unwrap_err()
-        .into_service_error();
+        .unwrap_err();
     assert!(
         matches!(bad_client, CreateTokenError::InvalidClientException(_)),
         "{bad_client:?}"
     );
     let access = refreshed.access_token().unwrap();
 
-    let denied = oidc
-        .start_device_authorization()
-        .client_id(client_id)
-        .client_secret(secret)
-        .start_url(format!("{}/start", sandbox.url))
-        .send()
-        .await
-        .unwrap();
+    let denied = client.start_device_authorization().await;
     let deny_url = format!(
         "{}&action=deny",
         denied.verification_uri_complete().unwrap()
     );
     assert_eq!(http("GET", &deny_url, "").0, 200);
-    let refused = oidc
-        .create_token()
-        .client_id(client_id)
-        .client_secret(secret)
-        .grant_type("urn:ietf:params:oauth:grant-type:device_code")
-        .device_code(denied.device_code().unwrap())
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let refused = client.device_token(&denied).await.unwrap_err();
     assert!(refused.is_access_denied_exception(), "{refused:?}");
 
     let sso = sso_client(&sandbox.url);
-    let creds = sso
-        .get_role_credentials()
-        .access_token(access)
-        .account_id("111111111111")
-        .role_name("Developer")
-        .send()
+    let creds = role_credentials(&sso, access, "111111111111", "Developer")
         .await
         .unwrap();
-    let creds = creds.role_credentials().unwrap();
     let left = creds.expiration() / 1000 - now_secs();
     assert!((3500..=3600).contains(&left), "{left}");
-    let no_access = sso
-        .get_role_credentials()
-        .access_token(access)
-        .account_id("222222222222")
-        .role_name("Developer")
-        .send()
+    let no_access = role_credentials(&sso, access, "222222222222", "Developer")
         .await
         .unwrap_err();
     assert_eq!(no_access.code(), Some("ForbiddenException"));
@@ -372,12 +129,7 @@ async fn the_rust_sdk_runs_a_device_login_and_uses_the_token() {
     assert_eq!(roles, ["Developer", "ReadOnly"]);
 
     // A role chain on top of the SSO credentials, as `role_arn` + `source_profile` makes.
-    let sts = sts_client(
-        &sandbox.url,
-        creds.access_key_id().unwrap(),
-        creds.secret_access_key().unwrap(),
-        creds.session_token().unwrap(),
-    );
+    let sts = sts_as(&sandbox.url, &creds);
     let me = sts.get_caller_identity().send().await.unwrap();
     assert_eq!(me.account(), Some("111111111111"));
     assert!(
@@ -417,12 +169,7 @@ async fn the_rust_sdk_runs_a_device_login_and_uses_the_token() {
     assert_eq!(stranger.code(), Some("InvalidClientTokenId"));
 
     sso.logout().access_token(access).send().await.unwrap();
-    let after = sso
-        .get_role_credentials()
-        .access_token(access)
-        .account_id("111111111111")
-        .role_name("Developer")
-        .send()
+    let after = role_credentials(&sso, access, "111111111111", "Developer")
         .await
         .unwrap_err()
         .into_service_error();
@@ -546,41 +293,15 @@ async fn the_rust_sdk_redeems_an_authorization_code_with_pkce() {
 #[tokio::test]
 async fn injected_throttling_and_failures_are_retried_by_the_sdk() {
     let sandbox = Sandbox::start(&["--throttle", "2", "--auto-approve"]);
-    let oidc = oidc_client(&sandbox.url);
-    let registration = oidc
-        .register_client()
-        .client_name("it")
-        .client_type("public")
-        .send()
-        .await
-        .unwrap();
+    let client = Registered::new(&sandbox.url, false).await;
     let stats = sandbox.stats();
     assert_eq!(stats["RegisterClient"], 3);
     assert_eq!(stats["injected"]["throttle"], 2);
 
-    let (client_id, secret) = (
-        registration.client_id().unwrap(),
-        registration.client_secret().unwrap(),
-    );
     sandbox.inject(0, 1);
-    let device = oidc
-        .start_device_authorization()
-        .client_id(client_id)
-        .client_secret(secret)
-        .start_url(format!("{}/start", sandbox.url))
-        .send()
-        .await
-        .unwrap();
+    let device = client.start_device_authorization().await;
     assert_eq!(sandbox.stats()["StartDeviceAuthorization"], 2);
-    let token = oidc
-        .create_token()
-        .client_id(client_id)
-        .client_secret(secret)
-        .grant_type("urn:ietf:params:oauth:grant-type:device_code")
-        .device_code(device.device_code().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let token = client.device_token(&device).await.unwrap();
     assert!(
         token.refresh_token().is_none(),
         "a client without scopes (a legacy profile) gets no refresh token"
@@ -588,23 +309,17 @@ async fn injected_throttling_and_failures_are_retried_by_the_sdk() {
 
     let sso = sso_client(&sandbox.url);
     sandbox.inject(1, 1);
-    let creds = sso
-        .get_role_credentials()
-        .access_token(token.access_token().unwrap())
-        .account_id("222222222222")
-        .role_name("ReadOnly")
-        .send()
-        .await
-        .unwrap();
+    let creds = role_credentials(
+        &sso,
+        token.access_token().unwrap(),
+        "222222222222",
+        "ReadOnly",
+    )
+    .await
+    .unwrap();
     assert_eq!(sandbox.stats()["GetRoleCredentials"], 3);
 
-    let creds = creds.role_credentials().unwrap();
-    let sts = sts_client(
-        &sandbox.url,
-        creds.access_key_id().unwrap(),
-        creds.secret_access_key().unwrap(),
-        creds.session_token().unwrap(),
-    );
+    let sts = sts_as(&sandbox.url, &creds);
     sandbox.inject(1, 0);
     sts.get_caller_identity().send().await.unwrap();
     assert_eq!(sandbox.stats()["GetCallerIdentity"], 2);
@@ -768,10 +483,8 @@ fn the_browser_variable_can_be_kept() {
 
 #[test]
 fn botocore_resolves_the_sandbox_profiles_including_the_role_chain() {
-    let sandbox = Sandbox::start(&["--auto-approve"]);
-    let home = Home::new();
-    home.write_config(&sandbox.config_text());
-    home.write_credentials("");
+    let setup = Setup::new(&["--auto-approve"]);
+    setup.home.write_credentials("");
     // Logs in as `aws sso login` would (token cache keyed by sha1 of the session name), then lets
     // botocore's own providers resolve an SSO profile and the role chain on top of it.
     let script = r#"
@@ -812,21 +525,8 @@ with open(path) as f:
 print(json.dumps(out))
 "#;
     let mut python = Command::new("python3");
-    python
-        .args(["-c", script, &sandbox.url])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("AWS_CONFIG_FILE", home.config_path())
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            home.path().join(".aws/credentials"),
-        )
-        .envs(sandbox.endpoint_env());
-    if let Some(root) = std::env::var_os("PYENV_ROOT") {
-        python.env("PYENV_ROOT", root);
-    }
-    let (out, stdout, stderr) = run(&mut python);
+    python.args(["-c", script, &setup.sandbox.url]);
+    let (out, stdout, stderr) = run(setup.aws_env(&mut python));
     assert!(out.status.success(), "{stderr}");
     let got: Value = serde_json::from_str(&stdout).unwrap();
     let dev = got["dev"].as_str().unwrap();
@@ -840,7 +540,7 @@ print(json.dumps(out))
         "{admin}"
     );
     assert_eq!(got["refreshed"], true, "botocore wrote the refreshed token");
-    let stats = sandbox.stats();
+    let stats = setup.sandbox.stats();
     assert_eq!(stats["GetRoleCredentials"], 2);
     assert_eq!(stats["AssumeRole"], 1);
     assert_eq!(stats["CreateToken"]["refresh_token"], 1);
@@ -912,74 +612,37 @@ async fn short_lifetimes_expire_tokens_and_credentials() {
         "--credentials-ttl",
         "3",
     ]);
-    let oidc = oidc_client(&sandbox.url);
-    let registration = oidc
-        .register_client()
-        .client_name("it")
-        .client_type("public")
-        .scopes("sso:account:access")
-        .send()
-        .await
-        .unwrap();
-    let (client_id, secret) = (
-        registration.client_id().unwrap(),
-        registration.client_secret().unwrap(),
-    );
-    let device = oidc
-        .start_device_authorization()
-        .client_id(client_id)
-        .client_secret(secret)
-        .start_url(format!("{}/start", sandbox.url))
-        .send()
-        .await
-        .unwrap();
-    let token = oidc
-        .create_token()
-        .client_id(client_id)
-        .client_secret(secret)
-        .grant_type("urn:ietf:params:oauth:grant-type:device_code")
-        .device_code(device.device_code().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let client = Registered::new(&sandbox.url, true).await;
+    let device = client.start_device_authorization().await;
+    let token = client.device_token(&device).await.unwrap();
     assert_eq!(token.expires_in(), 3);
     let sso = sso_client(&sandbox.url);
-    let creds = sso
-        .get_role_credentials()
-        .access_token(token.access_token().unwrap())
-        .account_id("111111111111")
-        .role_name("ReadOnly")
-        .send()
-        .await
-        .unwrap();
-    let creds = creds.role_credentials().unwrap();
+    let creds = role_credentials(
+        &sso,
+        token.access_token().unwrap(),
+        "111111111111",
+        "ReadOnly",
+    )
+    .await
+    .unwrap();
     tokio::time::sleep(Duration::from_millis(3100)).await;
 
-    let expired = sso
-        .get_role_credentials()
-        .access_token(token.access_token().unwrap())
-        .account_id("111111111111")
-        .role_name("ReadOnly")
-        .send()
-        .await
-        .unwrap_err()
-        .into_service_error();
+    let expired = role_credentials(
+        &sso,
+        token.access_token().unwrap(),
+        "111111111111",
+        "ReadOnly",
+    )
+    .await
+    .unwrap_err()
+    .into_service_error();
     assert!(expired.is_unauthorized_exception(), "{expired:?}");
-    let sts = sts_client(
-        &sandbox.url,
-        creds.access_key_id().unwrap(),
-        creds.secret_access_key().unwrap(),
-        creds.session_token().unwrap(),
-    );
+    let sts = sts_as(&sandbox.url, &creds);
     let err = sts.get_caller_identity().send().await.unwrap_err();
     assert_eq!(err.code(), Some("ExpiredToken"));
     // An expired access token can still be refreshed: that is what refresh tokens are for.
-    oidc.create_token()
-        .client_id(client_id)
-        .client_secret(secret)
-        .grant_type("refresh_token")
-        .refresh_token(token.refresh_token().unwrap())
-        .send()
+    client
+        .refresh(token.refresh_token().unwrap())
         .await
         .unwrap();
 }

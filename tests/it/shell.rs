@@ -14,37 +14,10 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use ssoenv::shell::{EnvChange, ShellError, ShellKind, init, render};
 
-use crate::common::{Home, run};
+use crate::common::shell::{assert_completions, strict_shell, with_hook};
+use crate::common::{Home, run, ssoenv_bin};
 
 const REAL_SHELLS: [ShellKind; 3] = [ShellKind::Bash, ShellKind::Zsh, ShellKind::Fish];
-
-/// A real shell in strict mode, with a clean environment around a throw-away HOME.
-pub fn strict_shell(kind: ShellKind, home: &Path, script: &str) -> Command {
-    let mut cmd = match kind {
-        ShellKind::Bash => {
-            let mut c = Command::new("bash");
-            c.args(["--noprofile", "--norc", "-e", "-u", "-o", "pipefail", "-c"]);
-            c
-        }
-        ShellKind::Zsh => {
-            let mut c = Command::new("zsh");
-            c.args(["--no-rcs", "-e", "-u", "-o", "pipefail", "-c"]);
-            c
-        }
-        ShellKind::Fish => {
-            let mut c = Command::new("fish");
-            c.args(["--no-config", "--private", "-c"]);
-            c
-        }
-        ShellKind::Powershell => unreachable!("PowerShell is pinned by exact-string tests only"),
-    };
-    cmd.arg(script)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home)
-        .env("LC_ALL", "C.UTF-8");
-    cmd
-}
 
 /// Evaluates the script in `file` the way `asp` does, then lists the exported environment.
 fn eval_then_env(kind: ShellKind) -> &'static str {
@@ -206,70 +179,6 @@ fn init_output(home: &Home, kind: ShellKind, extra: &[&str]) -> String {
         "{kind:?}: {stderr}"
     );
     stdout
-}
-
-/// Aliases and functions that shadow every command the hooks use, defined before the hook is
-/// loaded and left in place: the hooks must work through them. (A function called `builtin`
-/// would defeat any hook; no shell offers a way around that.)
-fn hostile(kind: ShellKind) -> String {
-    let (functions, aliases): (&[&str], &[&str]) = match kind {
-        ShellKind::Bash => (
-            &[
-                "local", "eval", "command", "shift", "printf", "read", "compopt", "complete",
-            ],
-            &["builtin", "return"],
-        ),
-        ShellKind::Zsh => (
-            &["local", "emulate", "eval", "command", "shift", "print"],
-            &["builtin", "return", "compdef", "_describe"],
-        ),
-        ShellKind::Fish => {
-            let names = [
-                "printf",
-                "contains",
-                "count",
-                "source",
-                "complete",
-                "commandline",
-            ];
-            return names
-                .iter()
-                .map(|f| format!("function {f}; echo HIJACKED; end\n"))
-                .collect();
-        }
-        ShellKind::Powershell => unreachable!("PowerShell is pinned by exact-string tests only"),
-    };
-    let mut text = String::from(if kind == ShellKind::Bash {
-        "shopt -s expand_aliases\n"
-    } else {
-        ""
-    });
-    for f in functions {
-        text.push_str(&format!("function {f} {{ echo HIJACKED; }}\n"));
-    }
-    for a in functions.iter().chain(aliases) {
-        text.push_str(&format!("alias {a}='echo HIJACKED'\n"));
-    }
-    text
-}
-
-/// Runs `body` in `kind` after loading `hook` from the `HOOK` variable, as the rc-file line does,
-/// with the [`hostile`] aliases and functions in place throughout.
-fn with_hook(kind: ShellKind, home: &Home, hook: &str, body: &str) -> (String, String, i32) {
-    let load = match kind {
-        ShellKind::Fish => "builtin printf '%s' $HOOK | builtin source\n",
-        _ => "\\builtin eval \"$HOOK\"\n",
-    };
-    let hostile = hostile(kind);
-    let out = strict_shell(kind, home.path(), &format!("{hostile}{load}{body}"))
-        .env("HOOK", hook)
-        .output()
-        .expect("run shell");
-    (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
 }
 
 #[test]
@@ -552,10 +461,6 @@ asp -x; or echo "usage=$status"
     }
 }
 
-/// zsh's `_describe` only runs inside the completion system; outside it, a stand-in prints the
-/// `value:description` pairs it would have been given.
-const ZSH_DESCRIBE: &str = "function _describe { \\builtin print -rl -- \"${(@P)3}\"; }\n";
-
 #[test]
 fn asp_completes_profile_names_with_their_descriptions() {
     let home = Home::new();
@@ -586,20 +491,9 @@ fn asp_completes_profile_names_with_their_descriptions() {
              dev\t111111111111 Developer\nprod\t222222222222 Admin\n",
         ),
     ];
-    for (kind, body, want) in cases {
-        let hook = init(kind, &fake.exe(), "asp").expect("init");
-        let body = if kind == ShellKind::Zsh {
-            format!("{ZSH_DESCRIBE}{body}")
-        } else {
-            body.to_string()
-        };
-        let (stdout, stderr, code) = with_hook(kind, &home, &hook, &body);
-        assert_eq!(
-            (stdout.as_str(), stderr.as_str(), code),
-            (want, "", 0),
-            "{kind:?}"
-        );
-    }
+    assert_completions(&home, &cases, |kind| {
+        init(kind, &fake.exe(), "asp").expect("init")
+    });
     assert_eq!(
         fake.log("completions"),
         "bash 3 -- ssoenv env -- d\nbash 3 -- ssoenv env -- \n\
@@ -632,20 +526,7 @@ fn ssoenv_completes_through_its_own_engine() {
             "env\tPrint a script that the shell evaluates to switch profile\nfish\n",
         ),
     ];
-    for (kind, body, want) in cases {
-        let hook = init_output(&home, kind, &[]);
-        let body = if kind == ShellKind::Zsh {
-            format!("{ZSH_DESCRIBE}{body}")
-        } else {
-            body.to_string()
-        };
-        let (stdout, stderr, code) = with_hook(kind, &home, &hook, &body);
-        assert_eq!(
-            (stdout.as_str(), stderr.as_str(), code),
-            (want, "", 0),
-            "{kind:?}"
-        );
-    }
+    assert_completions(&home, &cases, |kind| init_output(&home, kind, &[]));
 }
 
 const TWO_PROFILES: &str = "[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\n\
@@ -656,16 +537,13 @@ const TWO_PROFILES: &str = "[profile dev]\nsso_session = corp\nsso_account_id = 
 /// A valid token for the sso-session `corp`, as `aws sso login` caches it, so `asp`'s `--login`
 /// finds nothing to do.
 fn write_corp_token(home: &Home) {
-    let dir = home.path().join(".aws/sso/cache");
-    std::fs::create_dir_all(&dir).expect("token cache");
     let token = serde_json::json!({
         "startUrl": "https://corp.awsapps.com/start",
         "region": "us-east-1",
         "accessToken": "token",
         "expiresAt": "2099-01-01T00:00:00Z",
     });
-    let file = dir.join(format!("{}.json", ssoenv::pyjson::sha1_hex("corp")));
-    std::fs::write(file, token.to_string()).expect("write token");
+    home.write_session_token("corp", &token.to_string());
 }
 
 #[test]
@@ -733,20 +611,7 @@ fn asp_completes_the_real_profile_names_with_account_and_role() {
             "dev\t111111111111 Developer\nprod\t222222222222 Admin\nprod\t222222222222 Admin\n",
         ),
     ];
-    for (kind, body, want) in cases {
-        let hook = init_output(&home, kind, &[]);
-        let body = if kind == ShellKind::Zsh {
-            format!("{ZSH_DESCRIBE}{body}")
-        } else {
-            body.to_string()
-        };
-        let (stdout, stderr, code) = with_hook(kind, &home, &hook, &body);
-        assert_eq!(
-            (stdout.as_str(), stderr.as_str(), code),
-            (want, "", 0),
-            "{kind:?}"
-        );
-    }
+    assert_completions(&home, &cases, |kind| init_output(&home, kind, &[]));
 }
 
 #[test]
@@ -854,7 +719,7 @@ impl Interactive {
             .env("ZDOTDIR", dir)
             .env("TERM", "xterm-256color")
             .env("LC_ALL", "C.UTF-8")
-            .env("SSOENV_BIN", crate::common::ssoenv_bin())
+            .env("SSOENV_BIN", ssoenv_bin())
             .output()
             .expect("tmux");
         assert!(

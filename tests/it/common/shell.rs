@@ -1,0 +1,127 @@
+//! Real shells in strict mode around a throw-away HOME, hooks loaded into them the way an rc
+//! file does, and the check that a shell's completion offers exactly what it should.
+
+use std::path::Path;
+use std::process::Command;
+
+use ssoenv::shell::ShellKind;
+
+use super::Home;
+
+/// A real shell in strict mode, with a clean environment around a throw-away HOME.
+pub fn strict_shell(kind: ShellKind, home: &Path, script: &str) -> Command {
+    let mut cmd = match kind {
+        ShellKind::Bash => {
+            let mut c = Command::new("bash");
+            c.args(["--noprofile", "--norc", "-e", "-u", "-o", "pipefail", "-c"]);
+            c
+        }
+        ShellKind::Zsh => {
+            let mut c = Command::new("zsh");
+            c.args(["--no-rcs", "-e", "-u", "-o", "pipefail", "-c"]);
+            c
+        }
+        ShellKind::Fish => {
+            let mut c = Command::new("fish");
+            c.args(["--no-config", "--private", "-c"]);
+            c
+        }
+        ShellKind::Powershell => unreachable!("PowerShell is pinned by exact-string tests only"),
+    };
+    cmd.arg(script)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home)
+        .env("LC_ALL", "C.UTF-8");
+    cmd
+}
+
+/// Aliases and functions that shadow every command the hooks use, defined before the hook is
+/// loaded and left in place: the hooks must work through them. (A function called `builtin`
+/// would defeat any hook; no shell offers a way around that.)
+pub fn hostile(kind: ShellKind) -> String {
+    let (functions, aliases): (&[&str], &[&str]) = match kind {
+        ShellKind::Bash => (
+            &[
+                "local", "eval", "command", "shift", "printf", "read", "compopt", "complete",
+            ],
+            &["builtin", "return"],
+        ),
+        ShellKind::Zsh => (
+            &["local", "emulate", "eval", "command", "shift", "print"],
+            &["builtin", "return", "compdef", "_describe"],
+        ),
+        ShellKind::Fish => {
+            let names = [
+                "printf",
+                "contains",
+                "count",
+                "source",
+                "complete",
+                "commandline",
+            ];
+            return names
+                .iter()
+                .map(|f| format!("function {f}; echo HIJACKED; end\n"))
+                .collect();
+        }
+        ShellKind::Powershell => unreachable!("PowerShell is pinned by exact-string tests only"),
+    };
+    let mut text = String::from(if kind == ShellKind::Bash {
+        "shopt -s expand_aliases\n"
+    } else {
+        ""
+    });
+    for f in functions {
+        text.push_str(&format!("function {f} {{ echo HIJACKED; }}\n"));
+    }
+    for a in functions.iter().chain(aliases) {
+        text.push_str(&format!("alias {a}='echo HIJACKED'\n"));
+    }
+    text
+}
+
+/// Runs `body` in `kind` after loading `hook` from the `HOOK` variable, as the rc-file line does,
+/// with the [`hostile`] aliases and functions in place throughout.
+pub fn with_hook(kind: ShellKind, home: &Home, hook: &str, body: &str) -> (String, String, i32) {
+    let load = match kind {
+        ShellKind::Fish => "builtin printf '%s' $HOOK | builtin source\n",
+        _ => "\\builtin eval \"$HOOK\"\n",
+    };
+    let hostile = hostile(kind);
+    let out = strict_shell(kind, home.path(), &format!("{hostile}{load}{body}"))
+        .env("HOOK", hook)
+        .output()
+        .expect("run shell");
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+/// zsh's `_describe` only runs inside the completion system; outside it, a stand-in prints the
+/// `value:description` pairs it would have been given.
+pub const ZSH_DESCRIBE: &str = "function _describe { \\builtin print -rl -- \"${(@P)3}\"; }\n";
+
+/// Runs each `(shell, body, want)` after loading `hook(shell)`: the body prints what the shell's
+/// completion offers, which must be exactly `want`, with nothing on stderr and status 0.
+pub fn assert_completions(
+    home: &Home,
+    cases: &[(ShellKind, &str, &str)],
+    hook: impl Fn(ShellKind) -> String,
+) {
+    for &(kind, body, want) in cases {
+        let body = if kind == ShellKind::Zsh {
+            format!("{ZSH_DESCRIBE}{body}")
+        } else {
+            body.to_string()
+        };
+        let (stdout, stderr, code) = with_hook(kind, home, &hook(kind), &body);
+        assert_eq!(
+            (stdout.as_str(), stderr.as_str(), code),
+            (want, "", 0),
+            "{kind:?}"
+        );
+    }
+}
