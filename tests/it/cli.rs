@@ -324,3 +324,62 @@ fn whoami_reports_local_state_and_verifies_with_sts() {
     let (_, stdout, _) = run(setup.ssoenv(["whoami"]).env("AWS_PROFILE", "readonly"));
     assert!(stdout.starts_with("profile      readonly\n"), "{stdout}");
 }
+
+#[test]
+fn every_command_takes_the_profile_aws_default_profile_names() {
+    let home = static_home();
+    let with_default = |args: &[&str]| {
+        run(home
+            .ssoenv(args)
+            .env("AWS_DEFAULT_PROFILE", "keys")
+            .env("SHELL", "/bin/bash"))
+    };
+    let (out, stdout, stderr) = with_default(&["env"]);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("export AWS_PROFILE=keys\n"), "{stdout}");
+    let (out, stdout, stderr) = with_default(&["credential-process"]);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("\"AccessKeyId\": \"AKIAKEYS\""), "{stdout}");
+    let (_, stdout, _) = with_default(&["prompt", "--format", "{profile} {region}"]);
+    assert_eq!(stdout, "keys eu-central-1\n");
+    let (_, stdout, _) = with_default(&["list", "--json"]);
+    let rows: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(rows[0]["name"], "keys");
+    assert_eq!(rows[0]["default"], true);
+    // AWS_PROFILE still wins over it, and SSOENV_PROFILE over both.
+    let (_, stdout, _) = run(home
+        .ssoenv(["prompt", "--format", "{profile}"])
+        .env("AWS_DEFAULT_PROFILE", "keys")
+        .env("AWS_PROFILE", "other"));
+    assert_eq!(
+        stdout, "",
+        "an unknown AWS_PROFILE shows nothing, not the default"
+    );
+}
+
+#[test]
+fn the_prompt_of_a_profile_without_account_or_role_has_no_dangling_separator() {
+    let home = static_home();
+    let (out, stdout, stderr) = run(home.ssoenv(["prompt"]).env("AWS_PROFILE", "keys"));
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout, "eu-central-1\n");
+}
+
+#[test]
+fn a_profile_without_credentials_says_what_it_has_instead() {
+    let home = Home::new();
+    home.write_config("[profile p]\nregion = eu-west-1\noutput = json\n");
+    let (out, _, stderr) = run(&mut home.ssoenv(["exec", "p", "--", "true"]));
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains(
+            "profile `p` did not contain credential information (it sets only `region`, `output`)"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("role_arn`:"), "{stderr}");
+    assert!(
+        stderr.contains(&format!("{}:1", home.config_path().display())),
+        "{stderr}"
+    );
+}
