@@ -219,6 +219,89 @@ pub struct SandboxArgs {
     pub browse: Option<String>,
 }
 
+/// The completion engines `COMPLETE=<shell> ssoenv` answers for: clap_complete's own, and nushell.
+pub const COMPLETION_SHELLS: clap_complete::env::Shells<'static> = clap_complete::env::Shells(&[
+    &clap_complete::env::Bash,
+    &clap_complete::env::Elvish,
+    &clap_complete::env::Fish,
+    &clap_complete::env::Powershell,
+    &clap_complete::env::Zsh,
+    &Nushell,
+]);
+
+/// nushell for clap_complete's `COMPLETE` protocol, which has no nushell adapter of its own (clap
+/// #5840): `COMPLETE=nu ssoenv -- WORDS...` completes the last word and answers with data, a JSON
+/// list of `{"value": …, "description": …}` records, which is exactly what nushell's external
+/// completer returns (and what elvish's `from-json` reads). The registration script chains any
+/// external completer that was already set.
+pub struct Nushell;
+
+impl clap_complete::env::EnvCompleter for Nushell {
+    fn name(&self) -> &'static str {
+        "nu"
+    }
+
+    fn is(&self, name: &str) -> bool {
+        name == "nu" || name == "nushell"
+    }
+
+    fn write_registration(
+        &self,
+        var: &str,
+        _name: &str,
+        bin: &str,
+        completer: &str,
+        buf: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        // Raw strings: nothing inside them is special, whatever the names hold.
+        let raw = |s: &str| format!("r#'{s}'#");
+        write!(
+            buf,
+            "# {bin} completion for nushell, through {bin}'s own engine. Load it from config.nu
+             # (save it to a file and `source` it); any external completer set before is kept for
+             # other commands.
+             do --env {{
+                     let previous = $env.config.completions.external.completer?
+                     $env.config.completions.external.enable = true
+                     $env.config.completions.external.completer = {{|spans: list<string>|
+                             if ($spans | first) == {bin} {{
+                                     {var}=nu ^{completer} -- ...$spans | from json
+                             }} else if $previous != null {{
+                                     do $previous $spans
+                             }}
+                     }}
+             }}
+",
+            bin = raw(bin),
+            completer = raw(completer),
+        )
+    }
+
+    fn write_complete(
+        &self,
+        cmd: &mut clap::Command,
+        args: Vec<OsString>,
+        current_dir: Option<&std::path::Path>,
+        buf: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        let index = args.len().saturating_sub(1);
+        let candidates = clap_complete::engine::complete(cmd, args, index, current_dir)?;
+        let records: Vec<serde_json::Value> = candidates
+            .iter()
+            .map(|c| {
+                let mut record = serde_json::Map::new();
+                record.insert("value".into(), c.get_value().to_string_lossy().into());
+                if let Some(help) = c.get_help() {
+                    record.insert("description".into(), help.to_string().into());
+                }
+                record.into()
+            })
+            .collect();
+        serde_json::to_writer(&mut *buf, &records)?;
+        writeln!(buf)
+    }
+}
+
 /// Completes profile names from the local config (never the network), with account and role as
 /// the description zsh, fish and PowerShell show beside each name.
 fn profile_completer() -> ArgValueCandidates {
@@ -331,13 +414,15 @@ mod tests {
     /// `SSOENV_UPDATE_COMPLETIONS=1 cargo test --lib checked_in_completions`.
     #[test]
     fn checked_in_completions_are_current() {
-        use clap_complete::env::{Bash, EnvCompleter, Fish, Powershell, Zsh};
+        use clap_complete::env::{Bash, Elvish, EnvCompleter, Fish, Powershell, Zsh};
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("completions");
-        let shells: [(&dyn EnvCompleter, &str); 4] = [
+        let shells: [(&dyn EnvCompleter, &str); 6] = [
             (&Bash, "ssoenv.bash"),
             (&Zsh, "_ssoenv"),
             (&Fish, "ssoenv.fish"),
             (&Powershell, "ssoenv.ps1"),
+            (&Nushell, "ssoenv.nu"),
+            (&Elvish, "ssoenv.elv"),
         ];
         for (shell, file) in shells {
             let mut want = Vec::new();

@@ -7,7 +7,9 @@ use ssoenv::error::Error;
 
 fn main() -> ExitCode {
     // `COMPLETE=bash ssoenv` prints the completion registration; completion requests end here too.
-    clap_complete::CompleteEnv::with_factory(Cli::command).complete();
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .shells(ssoenv::cli::COMPLETION_SHELLS)
+        .complete();
     let cli = Cli::parse();
     match ssoenv::cmd::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

@@ -27,7 +27,9 @@
 //! `COMPLETE` protocol instead of evaluating its registration script at start-up, so loading the
 //! hook costs no extra process and works before zsh's compinit or under `set -u`.
 
+mod elvish;
 mod fish;
+mod nu;
 mod posix;
 mod pwsh;
 mod syntax;
@@ -49,11 +51,16 @@ pub enum ShellKind {
     Fish,
     #[value(alias = "pwsh")]
     Powershell,
+    #[value(alias = "nushell")]
+    Nu,
+    Elvish,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShellError {
-    #[error("cannot tell the shell from $SHELL ({0}); pass --shell bash, zsh, fish or powershell")]
+    #[error(
+        "cannot tell the shell from $SHELL ({0}); pass --shell bash, zsh, fish, powershell, nu or elvish"
+    )]
     Unknown(String),
     #[error(
         "`{0}` is not a valid variable name (letters, digits and `_`, not starting with a digit)"
@@ -71,26 +78,15 @@ pub enum ShellError {
 
 /// The script that applies `changes` in order, one command a line, for `kind` to evaluate.
 pub fn render(kind: ShellKind, changes: &[EnvChange]) -> Result<String, ShellError> {
-    let shell = kind.shell();
-    let mut script = String::new();
     for change in changes {
-        let line = match change {
-            EnvChange::Set(name, value) => {
-                check_name(name)?;
-                if value.contains('\0') {
-                    return Err(ShellError::NulInValue(name.to_string()));
-                }
-                shell.set_env(name, value)
-            }
-            EnvChange::Unset(name) => {
-                check_name(name)?;
-                shell.unset_env(name)
-            }
-        };
-        script.push_str(&line);
-        script.push('\n');
+        check_name(change.name())?;
+        if let EnvChange::Set(name, value) = change
+            && value.contains('\0')
+        {
+            return Err(ShellError::NulInValue(name.to_string()));
+        }
     }
-    Ok(script)
+    Ok(kind.shell().script(changes))
 }
 
 /// `[A-Za-z_][A-Za-z0-9_]*`: the names every one of our shells accepts bare, so a name never needs
@@ -146,6 +142,8 @@ impl ShellKind {
             "zsh" => Ok(ShellKind::Zsh),
             "fish" => Ok(ShellKind::Fish),
             "pwsh" | "powershell" => Ok(ShellKind::Powershell),
+            "nu" | "nushell" => Ok(ShellKind::Nu),
+            "elvish" => Ok(ShellKind::Elvish),
             _ => Err(ShellError::Unknown(shell)),
         }
     }
@@ -157,6 +155,8 @@ impl ShellKind {
             ShellKind::Zsh => "zsh",
             ShellKind::Fish => "fish",
             ShellKind::Powershell => "powershell",
+            ShellKind::Nu => "nu",
+            ShellKind::Elvish => "elvish",
         }
     }
 
@@ -166,6 +166,8 @@ impl ShellKind {
             ShellKind::Zsh => &posix::ZSH,
             ShellKind::Fish => &fish::Fish,
             ShellKind::Powershell => &pwsh::Pwsh,
+            ShellKind::Nu => &nu::Nu,
+            ShellKind::Elvish => &elvish::Elvish,
         }
     }
 }
@@ -193,6 +195,8 @@ mod tests {
             detect(r"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe").unwrap(),
             ShellKind::Powershell
         );
+        assert_eq!(detect("/usr/bin/nu").unwrap(), ShellKind::Nu);
+        assert_eq!(detect("/usr/bin/elvish").unwrap(), ShellKind::Elvish);
     }
 
     #[test]
@@ -200,7 +204,7 @@ mod tests {
         let err = detect("/bin/tcsh").unwrap_err().to_string();
         assert_eq!(
             err,
-            "cannot tell the shell from $SHELL (/bin/tcsh); pass --shell bash, zsh, fish or powershell"
+            "cannot tell the shell from $SHELL (/bin/tcsh); pass --shell bash, zsh, fish, powershell, nu or elvish"
         );
         assert!(matches!(detect("/bin/bash/"), Err(ShellError::Unknown(_))));
         let unset = ShellKind::from_env(&Env::from_map::<&str, &str>([])).unwrap_err();

@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use crate::env::EnvChange;
+
 /// What each shell module provides: its quoting, its two environment commands and its hook. Names
 /// reach these already checked by `is_identifier`, values already free of NUL.
 pub(super) trait Shell {
@@ -14,4 +16,17 @@ pub(super) trait Shell {
     /// The hook script, with `__SSOENV_EXE__` where the quoted path of ssoenv goes and
     /// `__SSOENV_CMD__` where the function's name goes.
     fn hook(&self) -> &'static str;
+    /// The whole script for `changes` (checked already): by default one command a line, in order.
+    /// A shell that cannot evaluate text (nushell) writes data for its hook to apply instead.
+    fn script(&self, changes: &[EnvChange]) -> String {
+        let mut script = String::new();
+        for change in changes {
+            match change {
+                EnvChange::Set(name, value) => script.push_str(&self.set_env(name, value)),
+                EnvChange::Unset(name) => script.push_str(&self.unset_env(name)),
+            }
+            script.push('\n');
+        }
+        script
+    }
 }
