@@ -1,4 +1,4 @@
-//! Integration tests: what ssoenv prints, evaluated by the real bash, zsh and fish.
+//! Integration tests: what ssoenv prints, evaluated by the real bash, zsh, fish, nushell and elvish.
 //!
 //! Values go through the same path as `asp`: the rendered script is captured into a variable,
 //! evaluated, and a child process (`env -0`) reports what it inherited, byte for byte. The hooks
@@ -14,7 +14,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use ssoenv::shell::{EnvChange, ShellError, ShellKind, init, render};
 
-use crate::common::shell::{assert_completions, strict_shell, with_hook};
+use crate::common::shell::{ELVISH_EDITOR, assert_completions, strict_shell, with_hook};
 use crate::common::{Home, run, ssoenv_bin};
 
 const REAL_SHELLS: [ShellKind; 3] = [ShellKind::Bash, ShellKind::Zsh, ShellKind::Fish];
@@ -30,6 +30,13 @@ fn eval_then_env(kind: ShellKind) -> &'static str {
              builtin printf '%s' $script | builtin source -\n\
              env -0"
         }
+        ShellKind::Nu => {
+            "let change = (open --raw $env.SCRIPT_FILE | from json)\n\
+             hide-env --ignore-errors ...$change.hide\n\
+             load-env $change.load\n\
+             ^env -0"
+        }
+        ShellKind::Elvish => "eval (slurp < $E:SCRIPT_FILE)\nenv -0",
         ShellKind::Powershell => unreachable!("PowerShell is pinned by exact-string tests only"),
     }
 }
@@ -136,9 +143,61 @@ fn any_value_round_trips_through_fish() {
 }
 
 #[test]
+fn any_value_round_trips_through_nu() {
+    values_round_trip(ShellKind::Nu);
+}
+
+#[test]
+fn any_value_round_trips_through_elvish() {
+    values_round_trip(ShellKind::Elvish);
+}
+
+/// Names that are reserved words or builtins somewhere are just names to `export`, `set -gx`,
+/// `set-env` and `load-env`.
+#[test]
+fn reserved_words_are_names_like_any_other() {
+    let home = Home::new();
+    let names = [
+        "if", "then", "fi", "function", "end", "def", "let", "fn", "var", "set", "true", "null",
+        "nil", "in", "not", "and", "or", "export",
+    ];
+    for kind in [
+        ShellKind::Bash,
+        ShellKind::Zsh,
+        ShellKind::Fish,
+        ShellKind::Nu,
+        ShellKind::Elvish,
+    ] {
+        let changes: Vec<EnvChange> = names
+            .iter()
+            .map(|n| EnvChange::Set(format!("V_{n}").into(), (*n).to_string()))
+            .chain(
+                names
+                    .iter()
+                    .map(|n| EnvChange::Set((*n).into(), (*n).to_string())),
+            )
+            .collect();
+        let seen = exported(kind, &home, &changes);
+        for n in names {
+            assert_eq!(
+                seen.get(&format!("V_{n}")).map(Vec::as_slice),
+                Some(n.as_bytes()),
+                "{kind:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn unset_removes_variables_and_tolerates_missing_ones() {
     let home = Home::new();
-    for kind in [ShellKind::Bash, ShellKind::Zsh, ShellKind::Fish] {
+    for kind in [
+        ShellKind::Bash,
+        ShellKind::Zsh,
+        ShellKind::Fish,
+        ShellKind::Nu,
+        ShellKind::Elvish,
+    ] {
         let changes = [
             EnvChange::Set("V_KEEP".into(), "kept".into()),
             EnvChange::Set("V_GONE".into(), "it's here".into()),
@@ -161,6 +220,8 @@ fn invalid_names_are_refused_before_any_shell_sees_them() {
         ShellKind::Zsh,
         ShellKind::Fish,
         ShellKind::Powershell,
+        ShellKind::Nu,
+        ShellKind::Elvish,
     ] {
         for name in ["", "1A", "A-B", "A B", "$(id)", "A;B", "É"] {
             let set = render(kind, &[EnvChange::Set(name.into(), "v".into())]);
@@ -198,6 +259,49 @@ fn init_scripts_load_silently_in_strict_mode() {
                 "{kind:?} {extra:?}"
             );
         }
+    }
+}
+
+#[test]
+fn nu_and_elvish_hooks_load_silently_in_strict_mode() {
+    let home = Home::new();
+    for extra in [&[][..], &["--cmd", "awsp"][..]] {
+        let name = extra.get(1).unwrap_or(&"asp");
+        let nu = init_output(&home, ShellKind::Nu, extra);
+        let check = format!(
+            "if (which {name} __ssoenv_profiles | length) != 2 {{ error make {{msg: missing}} }}"
+        );
+        assert_eq!(
+            with_hook(ShellKind::Nu, &home, &nu, &check),
+            (String::new(), String::new(), 0),
+            "{extra:?}"
+        );
+        let elvish = init_output(&home, ShellKind::Elvish, extra);
+        // With the stand-in editor, the hook registers completion for both commands.
+        let check = format!(
+            "var _ = ${name}~\n\
+             if (not-eq [(keys $edit:completion:arg-completer | order)] [(order [ssoenv {name}])]) {{ fail registered }}"
+        );
+        assert_eq!(
+            with_hook(ShellKind::Elvish, &home, &elvish, &check),
+            (String::new(), String::new(), 0),
+            "{extra:?}"
+        );
+        // Without an editor (elvish -c, a script) it loads, silently, and registers nothing.
+        let out = strict_shell(ShellKind::Elvish, home.path(), "eval $E:HOOK")
+            .env("HOOK", &elvish)
+            .output()
+            .expect("elvish");
+        assert_eq!(
+            (
+                out.status.code(),
+                out.stdout.as_slice(),
+                out.stderr.as_slice()
+            ),
+            (Some(0), &b""[..], &b""[..]),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }
 
@@ -324,6 +428,8 @@ fn every_hook_names_the_exe_only_through_its_quoting() {
         ),
         (ShellKind::Fish, r"command '/opt/it\'s here/$(id)/ssoenv'"),
         (ShellKind::Powershell, "& '/opt/it''s here/$(id)/ssoenv'"),
+        (ShellKind::Nu, "^r#'/opt/it's here/$(id)/ssoenv'#"),
+        (ShellKind::Elvish, "'/opt/it''s here/$(id)/ssoenv'"),
     ];
     for (kind, call) in cases {
         let hook = init(kind, exe, "asp").expect("init");
@@ -333,7 +439,8 @@ fn every_hook_names_the_exe_only_through_its_quoting() {
             hook.matches(call).count(),
             "{kind:?}"
         );
-        assert_eq!(hook.matches(call).count(), 2, "{kind:?}\n{hook}");
+        let calls = if kind == ShellKind::Nu { 3 } else { 2 };
+        assert_eq!(hook.matches(call).count(), calls, "{kind:?}\n{hook}");
     }
 }
 
@@ -356,6 +463,7 @@ if [ -n "${COMPLETE-}" ]; then
     case $COMPLETE in
     bash) printf 'dev\nprod' ;;
     zsh) printf 'dev:111111111111 Developer\nprod:222222222222 Admin' ;;
+    nu) printf '[{"value":"dev","description":"111111111111 Developer"},{"value":"prod","description":"222222222222 Admin"}]\n' ;;
     *) printf 'dev\t111111111111 Developer\nprod\t222222222222 Admin\n' ;;
     esac
     exit 0
@@ -461,6 +569,93 @@ asp -x; or echo "usage=$status"
     }
 }
 
+/// nushell and elvish report failure their own way: an error (with ssoenv's exit status in
+/// `LAST_EXIT_CODE`) or an exception (with it in `exit-status`), which stops a script unless caught.
+#[test]
+fn asp_in_nu_and_elvish_switches_clears_and_leaves_the_shell_alone_on_failure() {
+    let nu = r#"$env.AWS_SECRET_ACCESS_KEY = 'old'
+asp dev
+print $"profile=($env.AWS_PROFILE)"
+print $"secret=($env.AWS_SECRET_ACCESS_KEY? | default gone)"
+asp -c dev
+asp --credentials dev
+asp
+try { asp broken } catch { print $"broken=($env.LAST_EXIT_CODE)" }
+print $"leaked=($env.LEAKED? | default no)"
+"#;
+    let elvish = r#"set-env AWS_SECRET_ACCESS_KEY old
+asp dev
+echo profile=$E:AWS_PROFILE
+echo secret=(if (has-env AWS_SECRET_ACCESS_KEY) { put $E:AWS_SECRET_ACCESS_KEY } else { put gone })
+asp -c dev
+asp --credentials dev
+asp
+try { asp broken } catch e { echo broken=$e[reason][exit-status] }
+echo leaked=(if (has-env LEAKED) { put yes } else { put no })
+try { asp a b } catch e { echo (to-string $e[reason][content]) }
+try { asp -x } catch e { echo (to-string $e[reason][content]) }
+"#;
+    let usage = "usage: asp [-c|--credentials] [PROFILE]\n";
+    let home = Home::new();
+    for (kind, body, extra) in [
+        (ShellKind::Nu, nu, String::new()),
+        (ShellKind::Elvish, elvish, usage.repeat(2)),
+    ] {
+        let fake = FakeSsoenv::new();
+        fake.set_script(
+            &render(
+                kind,
+                &[
+                    EnvChange::Set("AWS_PROFILE".into(), "it's dev".into()),
+                    EnvChange::Unset("AWS_SECRET_ACCESS_KEY".into()),
+                ],
+            )
+            .expect("render"),
+        );
+        let hook = init(kind, &fake.exe(), "asp").expect("init");
+        let (stdout, stderr, code) = with_hook(kind, &home, &hook, body);
+        assert_eq!(
+            (stdout.as_str(), code),
+            (
+                format!("profile=it's dev\nsecret=gone\nbroken=4\nleaked=no\n{extra}").as_str(),
+                0
+            ),
+            "{kind:?}: {stderr}"
+        );
+        assert_eq!(
+            stderr, "ssoenv: login required: run ssoenv login broken\n",
+            "{kind:?}"
+        );
+        let sh = kind.name();
+        assert_eq!(
+            fake.log("calls"),
+            format!(
+                "env --shell {sh} --login --profile=dev\n\
+                 env --shell {sh} --login --credentials --profile=dev\n\
+                 env --shell {sh} --login --credentials --profile=dev\n\
+                 env --shell {sh} --unset\n\
+                 env --shell {sh} --login --profile=broken\n"
+            ),
+            "{kind:?}"
+        );
+    }
+    // nushell checks the call against asp's signature before anything runs.
+    let fake = FakeSsoenv::new();
+    let hook = init(ShellKind::Nu, &fake.exe(), "asp").expect("init");
+    for bad in ["asp a b", "asp -x"] {
+        let (stdout, stderr, code) = with_hook(ShellKind::Nu, &home, &hook, bad);
+        assert_eq!((stdout.as_str(), code), ("", 1), "{bad}: {stderr}");
+        assert!(
+            stderr.contains("`asp`") || stderr.contains("Usage: asp"),
+            "{bad}: {stderr}"
+        );
+    }
+    assert_eq!(fake.log("calls"), "");
+}
+
+/// Prints what a nushell completer returned as `VALUE<TAB>DESCRIPTION` lines.
+const NU_SHOW: &str = "def show [] { each {|c| $\"($c.value)\\t($c.description? | default '')\\n\" } | str join | print --no-newline }\n";
+
 #[test]
 fn asp_completes_profile_names_with_their_descriptions() {
     let home = Home::new();
@@ -490,6 +685,25 @@ fn asp_completes_profile_names_with_their_descriptions() {
             "dev\t111111111111 Developer\n\
              dev\t111111111111 Developer\nprod\t222222222222 Admin\n",
         ),
+        // nushell calls asp's argument completer with the line so far, and filters what it
+        // returns by the word itself.
+        (
+            ShellKind::Nu,
+            &format!(
+                "{NU_SHOW}__ssoenv_profiles 'asp d' | show\n__ssoenv_profiles 'asp -c ' | show\n\
+                 __ssoenv_profiles 'asp -' | show\n"
+            ),
+            "dev\t111111111111 Developer\nprod\t222222222222 Admin\n\
+             dev\t111111111111 Developer\nprod\t222222222222 Admin\n",
+        ),
+        (
+            ShellKind::Elvish,
+            "$edit:completion:arg-completer[asp] asp d\n\
+             $edit:completion:arg-completer[asp] asp -c ''\n\
+             $edit:completion:arg-completer[asp] asp dev ''\n",
+            "dev\tdev  111111111111 Developer\nprod\tprod  222222222222 Admin\n\
+             dev\tdev  111111111111 Developer\nprod\tprod  222222222222 Admin\n",
+        ),
     ];
     assert_completions(&home, &cases, |kind| {
         init(kind, &fake.exe(), "asp").expect("init")
@@ -498,7 +712,9 @@ fn asp_completes_profile_names_with_their_descriptions() {
         fake.log("completions"),
         "bash 3 -- ssoenv env -- d\nbash 3 -- ssoenv env -- \n\
          zsh 3 -- ssoenv env -- d\nzsh 3 -- ssoenv env -- \n\
-         fish none -- ssoenv env -- d\nfish none -- ssoenv env -- \n"
+         fish none -- ssoenv env -- d\nfish none -- ssoenv env -- \n\
+         nu none -- ssoenv env -- d\nnu none -- ssoenv env -- \n\
+         nu none -- ssoenv env -- d\nnu none -- ssoenv env -- \n"
     );
 }
 
@@ -524,6 +740,21 @@ fn ssoenv_completes_through_its_own_engine() {
             ShellKind::Fish,
             "builtin complete -C 'ssoenv en'\nbuiltin complete -C 'ssoenv env --shell f'\n",
             "env\tPrint a script that the shell evaluates to switch profile\nfish\n",
+        ),
+        (
+            ShellKind::Nu,
+            &format!(
+                "{NU_SHOW}do $env.config.completions.external.completer [ssoenv en] | show\n\
+                 do $env.config.completions.external.completer [ssoenv env --shell f] | show\n\
+                 if (do $env.config.completions.external.completer [ls '']) != null {{ print chained }}\n"
+            ),
+            "env\tPrint a script that the shell evaluates to switch profile\nfish\t\n",
+        ),
+        (
+            ShellKind::Elvish,
+            "$edit:completion:arg-completer[ssoenv] ssoenv en\n\
+             $edit:completion:arg-completer[ssoenv] ssoenv env --shell f\n",
+            "env\tenv  Print a script that the shell evaluates to switch profile\nfish\tfish\n",
         ),
     ];
     assert_completions(&home, &cases, |kind| init_output(&home, kind, &[]));
@@ -587,6 +818,94 @@ env | string match -qr '^(?:AWS_|SSOENV_)'; or echo cleared
 }
 
 #[test]
+fn asp_in_nu_and_elvish_drives_the_real_env_command() {
+    let list = "env | grep -E '^(AWS_|SSOENV_)' | sort";
+    let none = "env | grep -qE '^(AWS_|SSOENV_)' || echo cleared";
+    let nu = format!(
+        "$env.AWS_SECRET_ACCESS_KEY = 'stale'\nasp dev\n^sh -c r#'{list}'#\n\
+         try {{ asp nosuch }} catch {{ print $\"status=($env.LAST_EXIT_CODE)\" }}\n\
+         ^sh -c r#'{list}'#\nasp\n^sh -c r#'{none}'#\n"
+    );
+    let (list, none) = (list.replace('\'', "''"), none.replace('\'', "''"));
+    let elvish = format!(
+        "set-env AWS_SECRET_ACCESS_KEY stale\nasp dev\nsh -c '{list}'\n\
+         try {{ asp nosuch }} catch e {{ echo status=$e[reason][exit-status] }}\n\
+         sh -c '{list}'\nasp\nsh -c '{none}'\n"
+    );
+    let home = Home::new();
+    home.write_config(TWO_PROFILES);
+    write_corp_token(&home);
+    let switched = "AWS_DEFAULT_REGION=eu-west-1\nAWS_PROFILE=dev\nAWS_REGION=eu-west-1\n";
+    for (kind, body) in [(ShellKind::Nu, nu), (ShellKind::Elvish, elvish)] {
+        let hook = init_output(&home, kind, &[]);
+        let (stdout, stderr, code) = with_hook(kind, &home, &hook, &body);
+        assert_eq!(
+            (stdout, code),
+            (format!("{switched}status=3\n{switched}cleared\n"), 0),
+            "{kind:?}: {stderr}"
+        );
+        assert!(
+            stderr.starts_with("ssoenv: ")
+                && stderr.contains("nosuch")
+                && stderr.lines().count() == 1,
+            "{kind:?}: {stderr}"
+        );
+    }
+}
+
+/// The README's prompt snippets for nushell and elvish, run in the real shells: the right prompt
+/// shows the active profile's segment, and nothing without one.
+#[test]
+fn the_readme_prompt_snippets_for_nu_and_elvish_show_the_segment() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    let snippet = |fence: &str| -> String {
+        let start = readme
+            .find(fence)
+            .unwrap_or_else(|| panic!("no {fence} in README"));
+        let body = &readme[start + fence.len()..];
+        body[..body.find("```").expect("closed fence")].to_string()
+    };
+    let home = Home::new();
+    home.write_config(TWO_PROFILES);
+    write_corp_token(&home);
+    let cases = [
+        (
+            ShellKind::Nu,
+            format!(
+                "{}\nprint (do $env.PROMPT_COMMAND_RIGHT)\n$env.AWS_PROFILE = 'dev'\nprint (do $env.PROMPT_COMMAND_RIGHT)\n",
+                snippet("```nu\n")
+            ),
+        ),
+        (
+            ShellKind::Elvish,
+            format!(
+                "{ELVISH_EDITOR}{}\nvar p = [($edit:rprompt)]\necho (count $p) $@p\n\
+                 set-env AWS_PROFILE dev\nset p = [($edit:rprompt)]\necho (count $p) $@p\n",
+                snippet("```elvish\n")
+            )
+            .replace("var edit: = (ns [", "var edit: = (ns [&rprompt=$nil "),
+        ),
+    ];
+    for (kind, script) in cases {
+        let out = strict_shell(kind, home.path(), &script)
+            .env("PATH", crate::common::path_with_bin())
+            .output()
+            .expect("run shell");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let want = match kind {
+            ShellKind::Nu => "\n111111111111/Developer eu-west-1 ",
+            _ => "0\n1 111111111111/Developer eu-west-1 ",
+        };
+        assert!(
+            out.status.success() && stdout.starts_with(want) && stderr.is_empty(),
+            "{kind:?}: {stdout:?} {stderr}"
+        );
+    }
+}
+
+#[test]
 fn asp_completes_the_real_profile_names_with_account_and_role() {
     let home = Home::new();
     home.write_config(TWO_PROFILES);
@@ -609,6 +928,20 @@ fn asp_completes_the_real_profile_names_with_account_and_role() {
             ShellKind::Fish,
             "builtin complete -C 'asp '\nbuiltin complete -C 'asp -c p'\n",
             "dev\t111111111111 Developer\nprod\t222222222222 Admin\nprod\t222222222222 Admin\n",
+        ),
+        (
+            ShellKind::Nu,
+            &format!(
+                "{NU_SHOW}__ssoenv_profiles 'asp ' | show\n__ssoenv_profiles 'asp -c p' | show\n"
+            ),
+            "dev\t111111111111 Developer\nprod\t222222222222 Admin\nprod\t222222222222 Admin\n",
+        ),
+        (
+            ShellKind::Elvish,
+            "$edit:completion:arg-completer[asp] asp ''\n\
+             $edit:completion:arg-completer[asp] asp -c p\n",
+            "dev\tdev  111111111111 Developer\nprod\tprod  222222222222 Admin\n\
+             prod\tprod  222222222222 Admin\n",
         ),
     ];
     assert_completions(&home, &cases, |kind| init_output(&home, kind, &[]));
@@ -692,8 +1025,8 @@ impl Interactive {
                     ],
                 )
             }
-            ShellKind::Powershell => {
-                unreachable!("PowerShell is pinned by exact-string tests only")
+            ShellKind::Powershell | ShellKind::Nu | ShellKind::Elvish => {
+                unreachable!("only bash, zsh and fish are driven through tmux")
             }
         };
         let session = Self {

@@ -26,6 +26,25 @@ pub fn strict_shell(kind: ShellKind, home: &Path, script: &str) -> Command {
             c.args(["--no-config", "--private", "-c"]);
             c
         }
+        // nushell has no `set -e`: a failing command already stops the script; pipefail makes a
+        // failure anywhere in a pipeline count, and type annotations are checked at run time.
+        ShellKind::Nu => {
+            let mut c = Command::new("nu");
+            c.args([
+                "--no-config-file",
+                "--no-std-lib",
+                "--experimental-options",
+                "[pipefail, enforce-runtime-annotations]",
+                "-c",
+            ]);
+            c
+        }
+        // elvish is strict by nature: a failing command raises an exception that ends the script.
+        ShellKind::Elvish => {
+            let mut c = Command::new("elvish");
+            c.args(["-norc", "-c"]);
+            c
+        }
         ShellKind::Powershell => unreachable!("PowerShell is pinned by exact-string tests only"),
     };
     cmd.arg(script)
@@ -65,6 +84,7 @@ pub fn hostile(kind: ShellKind) -> String {
                 .map(|f| format!("function {f}; echo HIJACKED; end\n"))
                 .collect();
         }
+        ShellKind::Nu | ShellKind::Elvish => return String::new(),
         ShellKind::Powershell => unreachable!("PowerShell is pinned by exact-string tests only"),
     };
     let mut text = String::from(if kind == ShellKind::Bash {
@@ -81,16 +101,36 @@ pub fn hostile(kind: ShellKind) -> String {
     text
 }
 
+/// elvish has no line editor under `-c`, so no `edit:` namespace: this stand-in gives the hook one
+/// to register with, whose `complex-candidate` prints `VALUE<TAB>DISPLAY` lines.
+pub const ELVISH_EDITOR: &str = "var edit: = (ns [&completion:=(ns [&arg-completer=[&]]) \
+    &add-var~={|name value| } &complex-candidate~={|value &display=''| echo $value\"\t\"$display }])\n";
+
 /// Runs `body` in `kind` after loading `hook` from the `HOOK` variable, as the rc-file line does,
-/// with the [`hostile`] aliases and functions in place throughout.
+/// with the [`hostile`] aliases and functions in place throughout. nushell sources the hook from
+/// a file, as its autoload directory does; elvish evaluates hook and body together (what `eval`
+/// defines is not visible to code compiled before it), with [`ELVISH_EDITOR`] in place.
 pub fn with_hook(kind: ShellKind, home: &Home, hook: &str, body: &str) -> (String, String, i32) {
     let load = match kind {
-        ShellKind::Fish => "builtin printf '%s' $HOOK | builtin source\n",
-        _ => "\\builtin eval \"$HOOK\"\n",
+        ShellKind::Fish => "builtin printf '%s' $HOOK | builtin source\n".to_string(),
+        ShellKind::Nu => {
+            let file = home.path().join("ssoenv-hook.nu");
+            std::fs::write(&file, hook).expect("write hook");
+            format!("source r#'{}'#\n", file.display())
+        }
+        ShellKind::Elvish => {
+            format!("{ELVISH_EDITOR}eval $E:HOOK\"\\n\"$E:BODY\n")
+        }
+        _ => "\\builtin eval \"$HOOK\"\n".to_string(),
     };
-    let hostile = hostile(kind);
-    let out = strict_shell(kind, home.path(), &format!("{hostile}{load}{body}"))
+    let script = if kind == ShellKind::Elvish {
+        load
+    } else {
+        format!("{}{load}{body}", hostile(kind))
+    };
+    let out = strict_shell(kind, home.path(), &script)
         .env("HOOK", hook)
+        .env("BODY", body)
         .output()
         .expect("run shell");
     (
