@@ -1,4 +1,4 @@
-//! `ssoenv env`, evaluated by the real bash, zsh and fish against `ssoenv sandbox`, then checked
+//! `ssoenv env`, evaluated by the real bash, zsh, fish, nushell and elvish against `ssoenv sandbox`, then checked
 //! through what a child process of that shell sees.
 
 use std::collections::BTreeMap;
@@ -10,7 +10,13 @@ use crate::common::setup::Setup;
 use crate::common::shell::strict_shell;
 use crate::common::{path_with_bin, run};
 
-const SHELLS: [ShellKind; 3] = [ShellKind::Bash, ShellKind::Zsh, ShellKind::Fish];
+const SHELLS: [ShellKind; 5] = [
+    ShellKind::Bash,
+    ShellKind::Zsh,
+    ShellKind::Fish,
+    ShellKind::Nu,
+    ShellKind::Elvish,
+];
 
 /// Runs `script` in `kind` (strict mode) with stale variables of another profile already set,
 /// and returns what a child process then sees (`AWS_*` and `SSOENV_*`), with the exit status.
@@ -46,6 +52,11 @@ fn in_shell(
 fn eval_script(kind: ShellKind, args: &str) -> String {
     match kind {
         ShellKind::Fish => format!("ssoenv env {args} --shell fish | source; env"),
+        ShellKind::Nu => format!(
+            "let c = (^ssoenv env {args} --shell nu | from json)\n\
+             hide-env --ignore-errors ...$c.hide\nload-env $c.load\n^env"
+        ),
+        ShellKind::Elvish => format!("eval (ssoenv env {args} --shell elvish | slurp)\nenv"),
         _ => format!("eval \"$(ssoenv env {args} --shell {})\"; env", kind.name()),
     }
 }
@@ -124,7 +135,7 @@ fn the_shell_comes_from_dollar_shell_or_a_clear_error() {
     assert_eq!(out.status.code(), Some(2));
     assert_eq!(stdout, "");
     assert!(
-        stderr.contains("--shell bash, zsh, fish or powershell"),
+        stderr.contains("--shell bash, zsh, fish, powershell, nu or elvish"),
         "{stderr}"
     );
 }
@@ -174,10 +185,15 @@ fn role_chains_work_against_motos_sts_too() {
 
 /// Lines `NAME=value` for the variables a child of the shell sees, after a marker line (the
 /// same text in every shell; `|| true` because strict mode fails a grep that matches nothing).
-fn snapshot(marker: &str) -> String {
-    format!(
-        "echo '--{marker}'; env | sort | grep -E '^(AWS_(PROFILE|REGION|ACCESS_KEY_ID|ACCOUNT_ID)|SSOENV_PROFILE)=' || true\n"
-    )
+fn snapshot(kind: ShellKind, marker: &str) -> String {
+    let list = format!(
+        "echo '--{marker}'; env | sort | grep -E '^(AWS_(PROFILE|REGION|ACCESS_KEY_ID|ACCOUNT_ID)|SSOENV_PROFILE)=' || true"
+    );
+    match kind {
+        ShellKind::Nu => format!("^sh -c r#'{list}'#\n"),
+        ShellKind::Elvish => format!("sh -c '{}'\n", list.replace('\'', "''")),
+        _ => format!("{list}\n"),
+    }
 }
 
 #[test]
@@ -189,10 +205,21 @@ fn asp_logs_in_once_switches_and_leaves_the_shell_alone_on_errors() {
         let _ = std::fs::remove_dir_all(setup.home.path().join(".aws/sso/cache"));
         let _ = std::fs::remove_dir_all(setup.home.path().join(".aws/cli/cache"));
         let _ = std::fs::remove_file(&browser_log);
+        let hook_file = setup.home.path().join("ssoenv.nu");
+        let nu_load = format!("source r#'{}'#\n", hook_file.display());
         let (load, fail) = match kind {
             ShellKind::Fish => (
                 "ssoenv init fish | source\n",
                 "asp nope; or echo \"status=$status\"\n",
+            ),
+            // nushell sources a file the hook was saved to, as its autoload directory does.
+            ShellKind::Nu => (
+                nu_load.as_str(),
+                "try { asp nope } catch { print $\"status=($env.LAST_EXIT_CODE)\" }\n",
+            ),
+            ShellKind::Elvish => (
+                "",
+                "try { asp nope } catch e { echo status=$e[reason][exit-status] }\n",
             ),
             _ => (
                 if kind == ShellKind::Bash {
@@ -205,13 +232,25 @@ fn asp_logs_in_once_switches_and_leaves_the_shell_alone_on_errors() {
         };
         let mut script = String::from(load);
         script.push_str("asp dev\n");
-        script.push_str(&snapshot("dev"));
+        script.push_str(&snapshot(kind, "dev"));
         script.push_str("asp -c readonly\n");
-        script.push_str(&snapshot("readonly"));
+        script.push_str(&snapshot(kind, "readonly"));
         script.push_str(fail);
-        script.push_str(&snapshot("after-error"));
+        script.push_str(&snapshot(kind, "after-error"));
         script.push_str("asp\n");
-        script.push_str(&snapshot("cleared"));
+        script.push_str(&snapshot(kind, "cleared"));
+        if kind == ShellKind::Nu {
+            let (out, hook, _) = run(&mut setup.ssoenv(["init", "nu"]));
+            assert!(out.status.success());
+            std::fs::write(&hook_file, hook).unwrap();
+        }
+        // What elvish evaluates is not visible to code compiled before it: hook and flow together.
+        if kind == ShellKind::Elvish {
+            script = format!(
+                "eval (ssoenv init elvish | slurp)\"\\n\"'{}'",
+                script.replace('\'', "''")
+            );
+        }
         let browser = format!(
             "sh -c 'echo opened >> {}; exec curl -sSfL -o /dev/null \"$0\"'",
             browser_log.display()
