@@ -33,11 +33,15 @@ impl SessionLock {
             .join("locks");
         fsutil::ensure_private_dir(&dir).map_err(SsoError::Cache)?;
         let path = dir.join(format!("{key}.lock"));
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
+        let mut options = OpenOptions::new();
+        options.create(true).truncate(false).write(true);
+        // 0600 whatever the umask, like every file ssoenv writes.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let file = options.open(&path)
             .map_err(SsoError::Cache)?;
         file.lock().map_err(SsoError::Cache)?;
         Ok(Self { _file: file })
