@@ -2,6 +2,14 @@
 //! (`flock`) on `<state>/locks/<key>.lock`. The kernel releases it when the process exits or is
 //! killed, so a crash or Ctrl-C never leaves a lock behind that blocks the next run — the file's
 //! mere existence means nothing.
+//!
+//! Two locks per session, so that nobody waits on a person while holding what others need:
+//! the session's lock is held only to read, decide and write its token (a refresh, storing a new
+//! login's token, a logout's delete); the login lock is held across a whole login, including the
+//! wait for the browser or the device approval, and only other logins take it — they wait for
+//! the first one's outcome and then find its token, so however many shells ask, one browser
+//! opens. Order: key locks (role credentials), then the login lock, then the session's; never
+//! the other way round.
 
 use std::fs::{File, OpenOptions};
 
@@ -21,6 +29,15 @@ impl SessionLock {
     /// Waits until no other process holds the session's lock, then holds it.
     pub fn acquire(env: &Env, session: &SsoSession<'_>) -> Result<Self, SsoError> {
         Self::acquire_key(env, &sha1_hex(session.cache_identifier()))
+    }
+
+    /// The session's login lock: held for a whole login, taken only by logins (see the module
+    /// comment). Never take it while holding the session's lock.
+    pub fn acquire_login(env: &Env, session: &SsoSession<'_>) -> Result<Self, SsoError> {
+        Self::acquire_key(
+            env,
+            &format!("login-{}", sha1_hex(session.cache_identifier())),
+        )
     }
 
     /// A lock by key: a token file's name without `.json` (for `logout --all`, which knows the

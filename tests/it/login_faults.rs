@@ -100,6 +100,71 @@ fn quickly(setup: &Setup, args: &[&str], limit: Duration) -> String {
 }
 
 #[test]
+fn a_login_waiting_for_its_browser_blocks_no_process_whose_token_is_usable() {
+    let setup = Setup::new(&[]);
+    setup.login("dev");
+    // Inside the refresh window (15 minutes) but still valid: every process refreshes first.
+    set_expiry(&token_path(&setup), 5);
+    setup.sandbox.reset_stats();
+
+    // A login whose browser never comes back.
+    let browser = Browser::new(false);
+    let first = Running::spawn(
+        setup
+            .ssoenv(["login", "dev", "--force"])
+            .env("BROWSER", &browser.command),
+    );
+    let url = browser.wait_for_call();
+
+    // Processes with a usable token neither wait for it nor open a browser.
+    let limit = Duration::from_secs(10);
+    quickly(&setup, &["exec", "dev", "--", "true"], limit);
+    let creds: Value =
+        serde_json::from_str(&quickly(&setup, &["credential-process", "readonly"], limit))
+            .unwrap();
+    assert_eq!(creds["Version"], 1);
+    assert_eq!(refreshes(&setup), 1, "one refresh, while the login waited");
+
+    // A second login waits for the first one's outcome instead of opening a second browser...
+    let mut second = Running::spawn(setup.ssoenv(["login", "dev"]).env("BROWSER", &browser.command));
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(second.still_running(), "the second login did not wait");
+    assert_eq!(browser.calls().len(), 1, "{:?}", browser.calls());
+
+    // ...and, once the person approves the first, finds its token.
+    let status = Command::new("curl")
+        .args(["-sSfL", "-o", "/dev/null", "--max-time", "10", &url])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (code, _, stderr) = first.finish(Duration::from_secs(20));
+    assert_eq!(code, Some(0), "{stderr}");
+    let (code, _, stderr) = second.finish(Duration::from_secs(20));
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("already logged in"), "{stderr}");
+    assert_eq!(browser.calls().len(), 1, "{:?}", browser.calls());
+}
+
+#[test]
+fn a_device_authorization_never_approved_ends_at_its_expiry() {
+    // The sandbox announces 3 s but keeps answering "pending": only ssoenv's clock ends it.
+    let setup = Setup::new(&["--device-code-ttl", "3"]);
+    let started = Instant::now();
+    let login = Running::spawn(&mut setup.ssoenv(["login", "prod", "--no-browser"]));
+    let (code, _, stderr) = login.finish(Duration::from_secs(3 + 12));
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(
+        stderr.contains(
+            "the device authorization expired before it was approved; run `ssoenv login prod` again"
+        ),
+        "{stderr}"
+    );
+    assert!(started.elapsed() >= Duration::from_secs(3));
+    assert!(!legacy_token_path(&setup).exists());
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
 fn lock_and_state_files_are_private_under_umask_000() {
     let setup = Setup::new(&[]);
     // `sh -c 'umask 000; exec ssoenv ARGS'`, with the setup's environment.
