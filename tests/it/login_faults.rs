@@ -165,6 +165,70 @@ fn a_device_authorization_never_approved_ends_at_its_expiry() {
 }
 
 #[test]
+fn logout_deletes_local_state_first_and_a_service_that_does_not_answer_is_a_warning() {
+    let setup = Setup::new(&[]);
+    setup.login("dev");
+    for profile in ["dev", "admin"] {
+        quickly(&setup, &["credential-process", profile], Duration::from_secs(20));
+    }
+    assert_eq!(json_files(&cli_cache(&setup)).len(), 2);
+
+    setup.sandbox.pause();
+    let started = Instant::now();
+    let (out, _, stderr) = run(&mut setup.ssoenv(["logout", "dev"]));
+    assert!(started.elapsed() < LOGOUT_LIMIT, "{:?}", started.elapsed());
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("on this machine; the service did not confirm the revoke: no answer"),
+        "{stderr}"
+    );
+    assert!(!token_path(&setup).exists());
+    assert_eq!(json_files(&cli_cache(&setup)), Vec::<std::path::PathBuf>::new());
+    setup.sandbox.resume();
+
+    // Ctrl-C while the service is asked: the local state is already gone.
+    setup.login("dev");
+    quickly(&setup, &["credential-process", "dev"], Duration::from_secs(20));
+    setup.sandbox.pause();
+    let logout = Running::spawn(&mut setup.ssoenv(["logout", "dev"]));
+    std::thread::sleep(Duration::from_millis(1000));
+    // SAFETY: the child has not been waited for, so the pid is still ours.
+    assert_eq!(unsafe { libc::kill(logout.pid(), libc::SIGINT) }, 0);
+    let _ = logout.finish(Duration::from_secs(10));
+    assert!(!token_path(&setup).exists());
+    assert!(json_files(&cli_cache(&setup)).is_empty());
+    setup.sandbox.resume();
+
+    // `--all` too, with its revokes at once: one deadline, not one per token.
+    setup.login("dev");
+    setup.login("prod");
+    for profile in ["dev", "prod"] {
+        quickly(&setup, &["credential-process", profile], Duration::from_secs(20));
+    }
+    setup.sandbox.pause();
+    let started = Instant::now();
+    let (out, _, stderr) = run(&mut setup.ssoenv(["logout", "--all"]));
+    assert!(started.elapsed() < LOGOUT_LIMIT, "{:?}", started.elapsed());
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(
+        stderr.matches("the service did not confirm the revoke").count(),
+        2,
+        "{stderr}"
+    );
+    assert!(stderr.contains("logged out of 2 session(s)"), "{stderr}");
+    assert!(!token_path(&setup).exists());
+    assert!(!legacy_token_path(&setup).exists());
+    assert!(json_files(&cli_cache(&setup)).is_empty());
+    setup.sandbox.resume();
+
+    // With the service answering, no warning.
+    setup.login("dev");
+    let (out, _, stderr) = run(&mut setup.ssoenv(["logout", "dev"]));
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
+}
+
+#[test]
 fn lock_and_state_files_are_private_under_umask_000() {
     let setup = Setup::new(&[]);
     // `sh -c 'umask 000; exec ssoenv ARGS'`, with the setup's environment.
