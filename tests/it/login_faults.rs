@@ -229,6 +229,28 @@ fn logout_deletes_local_state_first_and_a_service_that_does_not_answer_is_a_warn
 }
 
 #[test]
+fn a_logout_during_a_role_credential_fetch_leaves_no_credentials_behind() {
+    let setup = Setup::new(&[]);
+    setup.login("dev");
+    // The fetch is sent and gets no answer until the logout is done.
+    setup.sandbox.pause();
+    let exec = Running::spawn(&mut setup.ssoenv(["exec", "dev", "--", "true"]));
+    std::thread::sleep(Duration::from_millis(2000));
+    let (out, _, stderr) = run(&mut setup.ssoenv(["logout", "dev"]));
+    assert!(out.status.success(), "{stderr}");
+    setup.sandbox.resume();
+    let (code, _, stderr) = exec.finish(Duration::from_secs(20));
+    assert_eq!(code, Some(4), "the fetch ends as login needed: {stderr}");
+    assert!(stderr.contains("ssoenv login dev"), "{stderr}");
+
+    assert!(json_files(&cli_cache(&setup)).is_empty());
+    let whoami: Value =
+        serde_json::from_str(&quickly(&setup, &["whoami", "dev", "--json"], Duration::from_secs(10)))
+            .unwrap();
+    assert_eq!(whoami["credentials_seconds_left"], Value::Null, "{whoami}");
+}
+
+#[test]
 fn lock_and_state_files_are_private_under_umask_000() {
     let setup = Setup::new(&[]);
     // `sh -c 'umask 000; exec ssoenv ARGS'`, with the setup's environment.
