@@ -58,8 +58,7 @@ impl SessionLock {
             use std::os::unix::fs::OpenOptionsExt;
             options.mode(0o600);
         }
-        let file = options.open(&path)
-            .map_err(SsoError::Cache)?;
+        let file = options.open(&path).map_err(SsoError::Cache)?;
         file.lock().map_err(SsoError::Cache)?;
         Ok(Self { _file: file })
     }

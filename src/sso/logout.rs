@@ -136,7 +136,12 @@ async fn revoke_one(token: &Forgotten) -> Result<(), String> {
     match result {
         Ok(_) => Ok(()),
         // Expired or already revoked: what logging out wants anyway.
-        Err(e) if matches!(e.as_service_error(), Some(LogoutError::UnauthorizedException(_))) => {
+        Err(e)
+            if matches!(
+                e.as_service_error(),
+                Some(LogoutError::UnauthorizedException(_))
+            ) =>
+        {
             Ok(())
         }
         Err(e) => Err(client::describe(&e)),

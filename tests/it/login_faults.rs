@@ -10,9 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::setup::{
-    Browser, Setup, cli_cache, legacy_token_path, set_expiry, token_path,
-};
+use crate::common::setup::{Browser, Setup, cli_cache, legacy_token_path, set_expiry, token_path};
 use crate::common::{run, ssoenv_bin};
 
 /// The revoke deadline of `logout` (3 s), with a generous margin for a loaded machine.
@@ -120,13 +118,16 @@ fn a_login_waiting_for_its_browser_blocks_no_process_whose_token_is_usable() {
     let limit = Duration::from_secs(10);
     quickly(&setup, &["exec", "dev", "--", "true"], limit);
     let creds: Value =
-        serde_json::from_str(&quickly(&setup, &["credential-process", "readonly"], limit))
-            .unwrap();
+        serde_json::from_str(&quickly(&setup, &["credential-process", "readonly"], limit)).unwrap();
     assert_eq!(creds["Version"], 1);
     assert_eq!(refreshes(&setup), 1, "one refresh, while the login waited");
 
     // A second login waits for the first one's outcome instead of opening a second browser...
-    let mut second = Running::spawn(setup.ssoenv(["login", "dev"]).env("BROWSER", &browser.command));
+    let mut second = Running::spawn(
+        setup
+            .ssoenv(["login", "dev"])
+            .env("BROWSER", &browser.command),
+    );
     std::thread::sleep(Duration::from_millis(1500));
     assert!(second.still_running(), "the second login did not wait");
     assert_eq!(browser.calls().len(), 1, "{:?}", browser.calls());
@@ -169,7 +170,11 @@ fn logout_deletes_local_state_first_and_a_service_that_does_not_answer_is_a_warn
     let setup = Setup::new(&[]);
     setup.login("dev");
     for profile in ["dev", "admin"] {
-        quickly(&setup, &["credential-process", profile], Duration::from_secs(20));
+        quickly(
+            &setup,
+            &["credential-process", profile],
+            Duration::from_secs(20),
+        );
     }
     assert_eq!(json_files(&cli_cache(&setup)).len(), 2);
 
@@ -183,12 +188,19 @@ fn logout_deletes_local_state_first_and_a_service_that_does_not_answer_is_a_warn
         "{stderr}"
     );
     assert!(!token_path(&setup).exists());
-    assert_eq!(json_files(&cli_cache(&setup)), Vec::<std::path::PathBuf>::new());
+    assert_eq!(
+        json_files(&cli_cache(&setup)),
+        Vec::<std::path::PathBuf>::new()
+    );
     setup.sandbox.resume();
 
     // Ctrl-C while the service is asked: the local state is already gone.
     setup.login("dev");
-    quickly(&setup, &["credential-process", "dev"], Duration::from_secs(20));
+    quickly(
+        &setup,
+        &["credential-process", "dev"],
+        Duration::from_secs(20),
+    );
     setup.sandbox.pause();
     let logout = Running::spawn(&mut setup.ssoenv(["logout", "dev"]));
     std::thread::sleep(Duration::from_millis(1000));
@@ -203,7 +215,11 @@ fn logout_deletes_local_state_first_and_a_service_that_does_not_answer_is_a_warn
     setup.login("dev");
     setup.login("prod");
     for profile in ["dev", "prod"] {
-        quickly(&setup, &["credential-process", profile], Duration::from_secs(20));
+        quickly(
+            &setup,
+            &["credential-process", profile],
+            Duration::from_secs(20),
+        );
     }
     setup.sandbox.pause();
     let started = Instant::now();
@@ -211,7 +227,9 @@ fn logout_deletes_local_state_first_and_a_service_that_does_not_answer_is_a_warn
     assert!(started.elapsed() < LOGOUT_LIMIT, "{:?}", started.elapsed());
     assert!(out.status.success(), "{stderr}");
     assert_eq!(
-        stderr.matches("the service did not confirm the revoke").count(),
+        stderr
+            .matches("the service did not confirm the revoke")
+            .count(),
         2,
         "{stderr}"
     );
@@ -244,9 +262,12 @@ fn a_logout_during_a_role_credential_fetch_leaves_no_credentials_behind() {
     assert!(stderr.contains("ssoenv login dev"), "{stderr}");
 
     assert!(json_files(&cli_cache(&setup)).is_empty());
-    let whoami: Value =
-        serde_json::from_str(&quickly(&setup, &["whoami", "dev", "--json"], Duration::from_secs(10)))
-            .unwrap();
+    let whoami: Value = serde_json::from_str(&quickly(
+        &setup,
+        &["whoami", "dev", "--json"],
+        Duration::from_secs(10),
+    ))
+    .unwrap();
     assert_eq!(whoami["credentials_seconds_left"], Value::Null, "{whoami}");
 }
 

@@ -94,7 +94,13 @@ pub async fn device_flow(
                 .or(auth.verification_uri())
                 .ok_or_else(missing)?;
             let code = auth.user_code().unwrap_or_default();
-            show(env, report, url, device.no_browser, "open the following URL:");
+            show(
+                env,
+                report,
+                url,
+                device.no_browser,
+                "open the following URL:",
+            );
             report.say(&format!("Then enter the code:\n\n{code}\n\n"));
         }
         let now = tokio::time::Instant::now();
