@@ -69,6 +69,28 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_login_in_progress_does_not_hold_the_session_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = Env::from_map([("SSOENV_CACHE_DIR", dir.path())]);
+        let session = SsoSession {
+            name: Some("s".into()),
+            start_url: "https://x".into(),
+            region: "us-east-1".into(),
+            registration_scopes: None,
+        };
+        let _login = SessionLock::acquire_login(&env, &session).unwrap();
+        // Taken at once: a refresh never waits for a login's person.
+        let _session = SessionLock::acquire(&env, &session).unwrap();
+        let file = std::fs::read_dir(dir.path().join("locks"))
+            .unwrap()
+            .filter_map(Result::ok)
+            .find(|e| e.file_name().to_string_lossy().starts_with("login-"))
+            .expect("a login lock file");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(file.metadata().unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[test]
     fn a_second_holder_waits_for_the_first() {
         let dir = tempfile::tempdir().unwrap();
         let env = Env::from_map([("SSOENV_CACHE_DIR", dir.path())]);
