@@ -195,6 +195,10 @@ pub struct SandboxArgs {
     /// Lifetime of issued access tokens, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 28800)]
     pub token_ttl: u64,
+    /// The `expiresIn` device authorizations announce, in seconds. The sandbox itself keeps
+    /// answering "pending" for 10 minutes regardless, as a service that ignores it would.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub device_code_ttl: u64,
     /// Lifetime of issued role credentials, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 3600)]
     pub credentials_ttl: u64,

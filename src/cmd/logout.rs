@@ -1,4 +1,7 @@
-//! `ssoenv logout`: revoke and delete a session's token, and the credentials cached from it.
+//! `ssoenv logout`: delete a session's token and the credentials cached from it, then ask the
+//! service to revoke the token. The user asked to be logged out of this machine: that happens
+//! first and always; a service that refuses or does not answer within a few seconds is a
+//! warning, and a Ctrl-C while it is asked leaves nothing behind.
 
 use crate::active::{ActiveError, Selected};
 use crate::cli::LogoutArgs;
@@ -10,12 +13,14 @@ use crate::error::Error;
 use crate::report::Reporter;
 use crate::runtime;
 use crate::sso;
+use crate::sso::logout::{Forgotten, REVOKE_DEADLINE};
 
 pub fn run(args: LogoutArgs, env: &Env, report: &Reporter) -> Result<(), Error> {
-    let runtime = runtime::start().map_err(ActiveError::Runtime)?;
     if args.all {
-        let tokens = runtime.block_on(sso::logout::logout_all(env))?;
+        let forgotten = sso::logout::forget_all(env)?;
         cache::remove_all_sso(env).map_err(CredentialsError::Cache)?;
+        let tokens = forgotten.len();
+        revoke(forgotten, report)?;
         report.say(&format!("ssoenv: logged out of {tokens} session(s)\n"));
         return Ok(());
     }
@@ -24,7 +29,8 @@ pub fn run(args: LogoutArgs, env: &Env, report: &Reporter) -> Result<(), Error> 
         Some(name) => config.named_session(name)?,
         None => Selected::load(env, args.profile.name())?.sso_session()?,
     };
-    let had_token = runtime.block_on(sso::logout::logout(env, report, &session))?;
+    // The token first: a role-credential fetch in flight writes only while it is there.
+    let forgotten = sso::logout::forget(env, report, &session)?;
     let (roles, assumed) = derived_from(&config, &session);
     for key in roles {
         cache::remove_sso(env, &key).map_err(CredentialsError::Cache)?;
@@ -33,11 +39,28 @@ pub fn run(args: LogoutArgs, env: &Env, report: &Reporter) -> Result<(), Error> 
         cache::remove(env, &key).map_err(CredentialsError::Cache)?;
     }
     let label = session.label();
+    let had_token = forgotten.is_some();
+    revoke(forgotten.into_iter().collect(), report)?;
     if had_token {
         report.say(&format!("ssoenv: logged out of {label}\n"));
     } else {
         report.say(&format!(
             "ssoenv: not logged in to {label}; removed its cached credentials\n"
+        ));
+    }
+    Ok(())
+}
+
+/// Revokes what was deleted, within [`REVOKE_DEADLINE`]; what the service did not confirm is a
+/// warning, not a failure.
+fn revoke(forgotten: Vec<Forgotten>, report: &Reporter) -> Result<(), Error> {
+    if forgotten.is_empty() {
+        return Ok(());
+    }
+    let runtime = runtime::start().map_err(ActiveError::Runtime)?;
+    for (label, why) in runtime.block_on(sso::logout::revoke(forgotten, REVOKE_DEADLINE)) {
+        report.warn(&format!(
+            "logged out of {label} on this machine; the service did not confirm the revoke: {why}"
         ));
     }
     Ok(())

@@ -29,6 +29,7 @@ async fn serve(args: SandboxArgs, env: &Env) -> Result<(), Error> {
         auto_approve: args.auto_approve,
         token_ttl: lifetime(args.token_ttl),
         credentials_ttl: lifetime(args.credentials_ttl),
+        device_code_ttl: lifetime(args.device_code_ttl),
         throttle: args.throttle,
         fail: args.fail,
     })

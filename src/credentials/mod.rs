@@ -107,6 +107,10 @@ pub async fn resolve(
             });
         }
     };
+    let session = match &chain.base {
+        ChainBase::Sso { session, .. } => Some(session),
+        _ => None,
+    };
     for role in &chain.roles {
         let key = cache::assume_role_key(role);
         let _lock = fetch_lock(env, &key)?;
@@ -114,8 +118,9 @@ pub async fn resolve(
             Some(cached) => cached,
             None => {
                 let (fresh, arn) = sts::assume_role(role, &creds, region).await?;
-                cache::store_assume_role(env, &key, &fresh, arn.as_deref())
-                    .map_err(CredentialsError::Cache)?;
+                store_while_logged_in(env, report, session, login_hint, || {
+                    cache::store_assume_role(env, &key, &fresh, arn.as_deref())
+                })?;
                 fresh
             }
         };
@@ -155,8 +160,34 @@ async fn sso_credentials(
         expiration: Some(role.expiration),
         account_id: Some(account_id.to_string()),
     };
-    cache::store_sso(env, &key, &creds).map_err(CredentialsError::Cache)?;
+    store_while_logged_in(env, report, Some(session), login_hint, || {
+        cache::store_sso(env, &key, &creds)
+    })?;
     Ok(creds)
+}
+
+/// Writes a cache entry only while the session it came from still has a token, checked under
+/// the session's lock. A logout deletes the token under that lock before it deletes the cached
+/// credentials, so credentials fetched across a logout are never written after it (and handed
+/// out for an hour beside "not logged in"): the fetch ends as "login needed" instead.
+fn store_while_logged_in(
+    env: &Env,
+    report: &Reporter,
+    session: Option<&SsoSession<'_>>,
+    login_hint: &str,
+    store: impl FnOnce() -> std::io::Result<()>,
+) -> Result<(), CredentialsError> {
+    let Some(session) = session else {
+        return store().map_err(CredentialsError::Cache);
+    };
+    let _lock = sso::lock::SessionLock::acquire(env, session)?;
+    if sso::cache::load_token(env, report, session).is_none() {
+        return Err(sso::SsoError::LoginRequired {
+            command: login_hint.to_string(),
+        }
+        .into());
+    }
+    store().map_err(CredentialsError::Cache)
 }
 
 /// Held while one cache entry is looked up and, when missing, fetched and stored: processes

@@ -301,7 +301,7 @@ fn start_device(state: &mut SandboxState, body: &[u8]) -> Answer {
         "userCode": user_code,
         "verificationUri": format!("{base}/device"),
         "verificationUriComplete": format!("{base}/device?user_code={user_code}"),
-        "expiresIn": DEVICE_CODE_TTL.as_secs(),
+        "expiresIn": state.settings.device_code_ttl.as_secs(),
         "interval": DEVICE_POLL_INTERVAL,
     });
     let decision = if state.settings.auto_approve {

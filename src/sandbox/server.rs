@@ -25,6 +25,7 @@ pub struct Options {
     pub auto_approve: bool,
     pub token_ttl: Duration,
     pub credentials_ttl: Duration,
+    pub device_code_ttl: Duration,
     pub throttle: u32,
     pub fail: u32,
 }
@@ -56,6 +57,7 @@ pub async fn start(options: Options) -> Result<Running, SandboxError> {
         auto_approve: options.auto_approve,
         token_ttl: options.token_ttl,
         credentials_ttl: options.credentials_ttl,
+        device_code_ttl: options.device_code_ttl,
         throttle: options.throttle,
         fail: options.fail,
     });

@@ -61,6 +61,8 @@ pub struct Settings {
     pub auto_approve: bool,
     pub token_ttl: Duration,
     pub credentials_ttl: Duration,
+    /// The `expiresIn` a device authorization announces (it stays pending [`DEVICE_CODE_TTL`]).
+    pub device_code_ttl: Duration,
     pub throttle: u32,
     pub fail: u32,
 }
@@ -438,6 +440,7 @@ mod tests {
             auto_approve: false,
             token_ttl: Duration::from_secs(60),
             credentials_ttl: Duration::from_secs(60),
+            device_code_ttl: DEVICE_CODE_TTL,
             throttle,
             fail,
         });

@@ -9,6 +9,7 @@ mod env;
 mod faults;
 mod interop;
 mod login;
+mod login_faults;
 mod prompt;
 mod sandbox;
 mod shell;

@@ -1,6 +1,8 @@
 //! The device authorization flow (legacy start-URL profiles, `--use-device-code`): show a URL
 //! and a code, then poll CreateToken at the service's interval (`slow_down` adds 5 seconds) until
-//! the person approves, denies, or the authorization expires.
+//! the person approves, denies, or the authorization expires — by the service's word, or by the
+//! clock at the `expiresIn` it announced, so a service that answers "pending" forever cannot keep
+//! a login polling forever.
 
 use std::time::Duration;
 
@@ -15,14 +17,31 @@ use crate::sso::cache::{CachedToken, Registration};
 use crate::sso::client::describe;
 use crate::sso::error::SsoError;
 
+/// How long an authorization lasts when the service does not say (the real one: 10 minutes).
+const DEFAULT_EXPIRY: Duration = Duration::from_secs(600);
+
+/// What a device login works with.
+pub struct Device<'a> {
+    pub registration: &'a Registration,
+    pub oidc: &'a aws_sdk_ssooidc::Client,
+    pub no_browser: bool,
+    /// The command that starts the login again, for the message when it expires.
+    pub again: &'a str,
+}
+
 pub async fn device_flow(
     env: &Env,
     report: &Reporter,
     session: &SsoSession<'_>,
-    registration: &Registration,
-    oidc: &aws_sdk_ssooidc::Client,
-    no_browser: bool,
+    device: &Device<'_>,
 ) -> Result<CachedToken, SsoError> {
+    let (registration, oidc) = (device.registration, device.oidc);
+    let expired = || {
+        SsoError::Login(format!(
+            "the device authorization expired before it was approved; run `{}` again",
+            device.again
+        ))
+    };
     let auth = oidc
         .start_device_authorization()
         .client_id(&registration.client_id)
@@ -37,6 +56,11 @@ pub async fn device_flow(
         i if i > 0 => u64::try_from(i).unwrap_or(5),
         _ => 5,
     };
+    let lifetime = u64::try_from(auth.expires_in())
+        .ok()
+        .filter(|s| *s > 0)
+        .map_or(DEFAULT_EXPIRY, Duration::from_secs);
+    let expires = tokio::time::Instant::now() + lifetime;
     let mut shown = false;
     loop {
         let now = Timestamp::now();
@@ -53,11 +77,7 @@ pub async fn device_flow(
             Err(e) => match e.as_service_error() {
                 Some(CreateTokenError::AuthorizationPendingException(_)) => {}
                 Some(CreateTokenError::SlowDownException(_)) => interval += 5,
-                Some(CreateTokenError::ExpiredTokenException(_)) => {
-                    return Err(SsoError::Login(
-                        "the pending authorization expired before it was approved; run the login again".into(),
-                    ));
-                }
+                Some(CreateTokenError::ExpiredTokenException(_)) => return Err(expired()),
                 Some(CreateTokenError::AccessDeniedException(_)) => {
                     return Err(SsoError::Login(
                         "the authorization request was denied".into(),
@@ -74,9 +94,21 @@ pub async fn device_flow(
                 .or(auth.verification_uri())
                 .ok_or_else(missing)?;
             let code = auth.user_code().unwrap_or_default();
-            show(env, report, url, no_browser, "open the following URL:");
+            show(
+                env,
+                report,
+                url,
+                device.no_browser,
+                "open the following URL:",
+            );
             report.say(&format!("Then enter the code:\n\n{code}\n\n"));
         }
-        tokio::time::sleep(Duration::from_secs(interval)).await;
+        let now = tokio::time::Instant::now();
+        if now >= expires {
+            return Err(expired());
+        }
+        // The last poll falls on the expiry, not past it.
+        let next = (now + Duration::from_secs(interval)).min(expires);
+        tokio::time::sleep_until(next).await;
     }
 }

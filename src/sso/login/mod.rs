@@ -3,8 +3,11 @@
 //! profiles and `--use-device-code` (`device`), both on a cached client registration
 //! (`register`).
 //!
-//! The whole login runs under the session's lock: processes that need the same session wait,
-//! then find the fresh token — one browser, however many shells asked.
+//! A login runs under the session's login lock, which only logins take: a second login waits for
+//! the first one's outcome, then finds its token — one browser, however many shells asked. The
+//! session's own lock, which refreshes need, is held only to decide (and refresh) at the start
+//! and to store the new token at the end, never while a person is being waited for: a process
+//! whose token is usable or refreshable proceeds while a login waits for its browser.
 
 mod device;
 mod endpoint;
@@ -55,26 +58,11 @@ pub async fn login(
     session: &SsoSession<'_>,
     options: LoginOptions,
 ) -> Result<Outcome, SsoError> {
-    let _lock = SessionLock::acquire(env, session)?;
+    let _login = SessionLock::acquire_login(env, session)?;
     if !options.force
-        && let Some(token) = cache::load_token(env, report, session)
+        && let Some(outcome) = usable_token(env, report, session, &options).await?
     {
-        match cache::status_of(&token, Timestamp::now()) {
-            TokenStatus::Valid { expires_at } => {
-                return Ok(Outcome::AlreadyValid { expires_at });
-            }
-            TokenStatus::Refreshable { .. } => {
-                // A session the service has ended refuses the refresh: then log in.
-                if let Ok(fresh) =
-                    client::refresh(env, session, options.profile.as_deref(), &token).await
-                {
-                    return Ok(Outcome::Refreshed {
-                        expires_at: fresh.expires_at,
-                    });
-                }
-            }
-            TokenStatus::Expired { .. } | TokenStatus::Missing => {}
-        }
+        return Ok(outcome);
     }
     let flow = if session.name.is_some() && !options.use_device_code {
         Flow::AuthorizationCode
@@ -86,13 +74,25 @@ pub async fn login(
     let no_browser = options.no_browser;
     let token = match flow {
         Flow::Device => {
-            device::device_flow(env, report, session, &registration, &oidc, no_browser).await?
+            let again = login_command(session, &options);
+            let flow = device::Device {
+                registration: &registration,
+                oidc: &oidc,
+                no_browser,
+                again: &again,
+            };
+            device::device_flow(env, report, session, &flow).await?
         }
         Flow::AuthorizationCode => {
             pkce::pkce_flow(env, report, session, &registration, &oidc, no_browser).await?
         }
     };
-    cache::store_token(env, session, &token).map_err(SsoError::Cache)?;
+    {
+        // Held only to write: a refresh in another process then sees the old token or the new
+        // one, and never writes the old one's refresh over the new login.
+        let _lock = SessionLock::acquire(env, session)?;
+        cache::store_token(env, session, &token).map_err(SsoError::Cache)?;
+    }
     remember_account_names(env, session, options.profile.as_deref(), &token).await;
     report.say(&format!(
         "Successfully logged into Start URL: {}\n",
@@ -101,6 +101,46 @@ pub async fn login(
     Ok(Outcome::LoggedIn {
         expires_at: token.expires_at,
     })
+}
+
+/// Under the session's lock, briefly: a valid token, or one refreshed silently, makes a login
+/// unnecessary. `None` means a person is needed.
+async fn usable_token(
+    env: &Env,
+    report: &Reporter,
+    session: &SsoSession<'_>,
+    options: &LoginOptions,
+) -> Result<Option<Outcome>, SsoError> {
+    let _lock = SessionLock::acquire(env, session)?;
+    let Some(token) = cache::load_token(env, report, session) else {
+        return Ok(None);
+    };
+    Ok(match cache::status_of(&token, Timestamp::now()) {
+        TokenStatus::Valid { expires_at } => Some(Outcome::AlreadyValid { expires_at }),
+        // A session the service has ended refuses the refresh: then log in.
+        TokenStatus::Refreshable { .. } => {
+            client::refresh(env, session, options.profile.as_deref(), &token)
+                .await
+                .ok()
+                .map(|fresh| Outcome::Refreshed {
+                    expires_at: fresh.expires_at,
+                })
+        }
+        TokenStatus::Expired { .. } | TokenStatus::Missing => None,
+    })
+}
+
+/// The command that starts this login again, for messages.
+fn login_command(session: &SsoSession<'_>, options: &LoginOptions) -> String {
+    let mut command = match (&options.profile, &session.name) {
+        (Some(profile), _) => format!("ssoenv login {profile}"),
+        (None, Some(name)) => format!("ssoenv login --sso-session {name}"),
+        (None, None) => "ssoenv login".to_string(),
+    };
+    if options.use_device_code {
+        command.push_str(" --use-device-code");
+    }
+    command
 }
 
 /// Account names for the prompt, from ListAccounts. Best effort: a login is not worse for it.

@@ -79,6 +79,22 @@ impl Sandbox {
         assert_eq!(http("POST", &url, "").0, 204);
     }
 
+    /// Freezes the sandbox (SIGSTOP): connections are still accepted by the kernel, and nothing
+    /// answers — a service that swallows requests. [`Sandbox::resume`] (or drop) ends it.
+    pub fn pause(&self) {
+        self.signal(libc::SIGSTOP);
+    }
+
+    pub fn resume(&self) {
+        self.signal(libc::SIGCONT);
+    }
+
+    fn signal(&self, signal: libc::c_int) {
+        let pid = libc::pid_t::try_from(self.child.id()).unwrap();
+        // SAFETY: the child has not been waited for, so the pid is still ours.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+    }
+
     /// The variables that point SDKs, the AWS CLI and ssoenv at this sandbox.
     pub fn endpoint_env(&self) -> [(&'static str, String); 3] {
         [
@@ -99,7 +115,9 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         if let Ok(pid) = libc::pid_t::try_from(self.child.id()) {
             // SAFETY: the child has not been waited for, so the pid is still ours.
+            // A paused sandbox (a test that failed before resuming it) must run to stop.
             unsafe {
+                libc::kill(pid, libc::SIGCONT);
                 libc::kill(pid, libc::SIGTERM);
             }
         }
