@@ -25,7 +25,7 @@ pub async fn logout(
     let _lock = SessionLock::acquire(env, session)?;
     let token = cache::load_token(env, report, session);
     if let Some(token) = &token {
-        revoke(session, &token.access_token).await;
+        revoke(env, session, &token.access_token).await;
     }
     if let Some(path) = cache::token_path(env, session) {
         fsutil::remove_if_exists(&path).map_err(SsoError::Cache)?;
@@ -68,7 +68,7 @@ pub async fn logout_all(env: &Env) -> Result<usize, SsoError> {
                 region: region.into(),
                 registration_scopes: None,
             };
-            revoke(&session, access_token).await;
+            revoke(env, &session, access_token).await;
         }
         fsutil::remove_if_exists(&path).map_err(SsoError::Cache)?;
         tokens += 1;
@@ -77,8 +77,9 @@ pub async fn logout_all(env: &Env) -> Result<usize, SsoError> {
 }
 
 /// Best effort: an expired or already revoked token is what logging out wants anyway.
-async fn revoke(session: &SsoSession<'_>, access_token: &str) {
-    let _ = client::portal_client(session, None)
+async fn revoke(env: &Env, session: &SsoSession<'_>, access_token: &str) {
+    let settings = client::ClientSettings::for_default_profile(env).unwrap_or_default();
+    let _ = client::portal_client(session, &settings)
         .await
         .logout()
         .access_token(access_token)

@@ -25,9 +25,9 @@ use crate::report::Reporter;
 
 #[derive(Debug, Clone, Default)]
 pub struct LoginOptions {
-    /// The profile being logged in for, whose endpoint settings the clients follow (see
-    /// [`client::sdk_config`]); `None` for a named sso-session.
-    pub profile: Option<String>,
+    /// How the clients are built: the endpoints and deadlines of the profile being logged in
+    /// for (see [`client::ClientSettings`]).
+    pub client: client::ClientSettings,
     pub use_device_code: bool,
     pub no_browser: bool,
     pub force: bool,
@@ -65,9 +65,7 @@ pub async fn login(
             }
             TokenStatus::Refreshable { .. } => {
                 // A session the service has ended refuses the refresh: then log in.
-                if let Ok(fresh) =
-                    client::refresh(env, session, options.profile.as_deref(), &token).await
-                {
+                if let Ok(fresh) = client::refresh(env, session, &options.client, &token).await {
                     return Ok(Outcome::Refreshed {
                         expires_at: fresh.expires_at,
                     });
@@ -81,7 +79,7 @@ pub async fn login(
     } else {
         Flow::Device
     };
-    let oidc = client::oidc_client(session, options.profile.as_deref()).await;
+    let oidc = client::oidc_client(session, &options.client).await;
     let registration = register::register(env, report, session, flow, &oidc).await?;
     let no_browser = options.no_browser;
     let token = match flow {
@@ -93,7 +91,7 @@ pub async fn login(
         }
     };
     cache::store_token(env, session, &token).map_err(SsoError::Cache)?;
-    remember_account_names(env, session, options.profile.as_deref(), &token).await;
+    remember_account_names(env, session, &options.client, &token).await;
     report.say(&format!(
         "Successfully logged into Start URL: {}\n",
         session.start_url
@@ -107,10 +105,10 @@ pub async fn login(
 async fn remember_account_names(
     env: &Env,
     session: &SsoSession<'_>,
-    profile: Option<&str>,
+    settings: &client::ClientSettings,
     token: &CachedToken,
 ) {
-    let portal = client::portal_client(session, profile).await;
+    let portal = client::portal_client(session, settings).await;
     let mut pages = portal
         .list_accounts()
         .access_token(&token.access_token)
