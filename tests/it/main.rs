@@ -11,4 +11,5 @@ mod interop;
 mod login;
 mod prompt;
 mod sandbox;
+mod service_faults;
 mod shell;
