@@ -172,10 +172,10 @@ async fn sso_credentials(
     }
     let lock_key = format!("credentials-{key}");
     // The process before this one just failed this very fetch: fail with it, not after it.
-    if let Some(err) = sso::failure::recent(env, &lock_key) {
+    if let Some(err) = sso::failure::recent(env, &lock_key, now) {
         return Err(err.into());
     }
-    let token = sso::access_token(env, report, session, settings, login_hint).await?;
+    let token = sso::access_token(env, report, session, settings, login_hint, now).await?;
     let request = sso::RoleRequest {
         account_id,
         role_name,

@@ -56,14 +56,16 @@ impl fmt::Debug for AccessToken {
 
 /// A usable access token for the session: the cached one, refreshed first when it is inside the
 /// refresh window. Refreshes happen under the session's lock, so any number of processes make
-/// one refresh call, and a refresh that just failed fails its waiters too (see [`failure`]); a
-/// token that cannot be used means `LoginRequired` naming `login_hint`.
+/// one refresh call, and a refresh that failed while this process was asking (since
+/// `asking_since`, before any lock it queued on) fails it too (see [`failure`]); a token that
+/// cannot be used means `LoginRequired` naming `login_hint`.
 pub async fn access_token(
     env: &Env,
     report: &Reporter,
     session: &SsoSession<'_>,
     settings: &ClientSettings,
     login_hint: &str,
+    asking_since: Timestamp,
 ) -> Result<AccessToken, SsoError> {
     let login_required = || SsoError::LoginRequired {
         command: login_hint.to_string(),
@@ -86,7 +88,7 @@ pub async fn access_token(
         return Ok(AccessToken(token.access_token));
     }
     let key = refresh_key(session);
-    let result = match failure::recent(env, &key) {
+    let result = match failure::recent(env, &key, asking_since) {
         // The process before this one just failed the same refresh: fail with it.
         Some(err) => Err(err),
         None => {

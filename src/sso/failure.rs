@@ -1,6 +1,7 @@
 //! A call that just failed, shared with the processes queued behind it on the same lock: twenty
 //! shells behind a failing (or hanging) service fail together in the time of one call, instead of
-//! each retrying it from scratch once it gets the lock.
+//! each retrying it from scratch once it gets the lock. Only processes that were already asking
+//! when the call failed share it; one started afterwards asks the service again.
 //!
 //! The record is `<state>/locks/<key>.failed`, beside the lock it belongs to: the time, the
 //! operation and the error's one-line description — never a secret (descriptions never hold
@@ -52,13 +53,14 @@ pub fn clear(env: &Env, key: &str) {
     }
 }
 
-/// The failure recorded behind lock `key` less than [`LIFETIME`] ago, as the error to return.
-pub fn recent(env: &Env, key: &str) -> Option<SsoError> {
+/// The failure recorded behind lock `key` since `asking_since` (when this process began the work
+/// it queued for) and less than [`LIFETIME`] ago, as the error to return.
+pub fn recent(env: &Env, key: &str, asking_since: Timestamp) -> Option<SsoError> {
     let bytes = fsutil::read_regular(&path(env, key)?).ok()?;
     let value: Value = serde_json::from_slice(&bytes).ok()?;
     let at = Timestamp::from_millisecond(value.get("at")?.as_i64()?).ok()?;
     let age = Timestamp::now().duration_since(at);
-    if age.is_negative() || age.unsigned_abs() >= LIFETIME {
+    if at < asking_since || age.is_negative() || age.unsigned_abs() >= LIFETIME {
         return None;
     }
     match value.get("kind")?.as_str()? {
@@ -86,26 +88,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_failure_is_shared_until_cleared() {
+    fn a_failure_is_shared_with_those_already_asking_until_cleared() {
         let dir = tempfile::tempdir().unwrap();
         let env = Env::from_map([("SSOENV_CACHE_DIR", dir.path())]);
         std::fs::create_dir_all(dir.path().join("locks")).unwrap();
-        assert!(recent(&env, "k").is_none());
+        let asking = Timestamp::now();
+        assert!(recent(&env, "k", asking).is_none());
         let err = SsoError::Service {
             operation: "CreateToken",
             message: "InternalServerException: boom".into(),
         };
         record(&env, "k", &err);
-        let shared = recent(&env, "k").unwrap().to_string();
+        let shared = recent(&env, "k", asking).unwrap().to_string();
         assert!(
             shared.contains("CreateToken") && shared.contains("boom"),
             "{shared}"
         );
-        assert!(recent(&env, "other").is_none());
+        assert!(recent(&env, "other", asking).is_none());
+        // A process that began asking after the failure asks the service itself.
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(recent(&env, "k", Timestamp::now()).is_none());
         clear(&env, "k");
-        assert!(recent(&env, "k").is_none());
+        assert!(recent(&env, "k", asking).is_none());
         // Errors of this process only are not shared.
         record(&env, "k", &SsoError::Login("denied".into()));
-        assert!(recent(&env, "k").is_none());
+        assert!(recent(&env, "k", asking).is_none());
     }
 }
