@@ -60,7 +60,10 @@ pub fn recent(env: &Env, key: &str, asking_since: Timestamp) -> Option<SsoError>
     let value: Value = serde_json::from_slice(&bytes).ok()?;
     let at = Timestamp::from_millisecond(value.get("at")?.as_i64()?).ok()?;
     let age = Timestamp::now().duration_since(at);
-    if at < asking_since || age.is_negative() || age.unsigned_abs() >= LIFETIME {
+    if at.as_millisecond() < asking_since.as_millisecond()
+        || age.is_negative()
+        || age.unsigned_abs() >= LIFETIME
+    {
         return None;
     }
     match value.get("kind")?.as_str()? {

@@ -293,13 +293,45 @@ where
                 (Some(code), Some(message)) => format!("{code}: {}", one_line(message)),
                 (Some(code), None) => code.to_string(),
                 (None, _) if (200..300).contains(&status) => {
-                    "the response could not be read".into()
+                    let body = context.raw().body().bytes().unwrap_or_default();
+                    match misfit_field(body) {
+                        Some(field) => {
+                            format!("the response could not be read: `{field}` is not a number")
+                        }
+                        None => "the response could not be read".into(),
+                    }
                 }
                 (None, _) => format!("the service answered HTTP {status}"),
             }
         }
         _ => "the call failed".into(),
     }
+}
+
+/// The numbers of the JSON answers ssoenv reads (CreateToken, RegisterClient,
+/// StartDeviceAuthorization, GetRoleCredentials): the first one that is not a number names the
+/// field to blame. Only the key is returned, never a value.
+fn misfit_field(body: &[u8]) -> Option<&'static str> {
+    const NUMBERS: [&str; 4] = [
+        "expiresIn",
+        "interval",
+        "clientIdIssuedAt",
+        "clientSecretExpiresAt",
+    ];
+    let value: serde_json::Value = serde_json::from_slice(body).ok()?;
+    let object = value.as_object()?;
+    let nested = object
+        .get("roleCredentials")
+        .and_then(|v| v.as_object())
+        .and_then(|c| c.get("expiration"))
+        .filter(|v| !v.is_number())
+        .map(|_| "roleCredentials.expiration");
+    nested.or_else(|| {
+        NUMBERS
+            .iter()
+            .find(|key| object.get(**key).is_some_and(|v| !v.is_number()))
+            .copied()
+    })
 }
 
 /// The innermost I/O error of a transport failure ("Connection refused (os error 111)"), else
@@ -424,5 +456,15 @@ mod tests {
                 "{err}"
             );
         }
+    }
+
+    #[test]
+    fn an_unreadable_answer_names_the_field_and_never_a_value() {
+        let body = br#"{"accessToken":"secret-at","expiresIn":"soon"}"#;
+        assert_eq!(misfit_field(body), Some("expiresIn"));
+        let body = br#"{"roleCredentials":{"secretAccessKey":"k","expiration":"tomorrow"}}"#;
+        assert_eq!(misfit_field(body), Some("roleCredentials.expiration"));
+        assert_eq!(misfit_field(br#"{"expiresIn":3600}"#), None);
+        assert_eq!(misfit_field(b"<xml/>"), None);
     }
 }
