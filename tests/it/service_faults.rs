@@ -91,6 +91,7 @@ fn malformed_answers_name_the_operation_and_print_no_secret() {
     let (out, stderr, _) = timed(&mut exec(&setup, "dev", &[]));
     assert_eq!(out.status.code(), Some(5), "{stderr}");
     assert!(stderr.contains("CreateToken"), "{stderr}");
+    assert!(stderr.contains("`expiresIn` is not a number"), "{stderr}");
     assert!(!stderr.contains(GARBAGE), "a secret on stderr: {stderr}");
     assert!(
         stderr.lines().count() <= 2,
@@ -113,7 +114,10 @@ fn malformed_answers_name_the_operation_and_print_no_secret() {
     let (out, stderr, _) = timed(&mut exec(&setup, "dev", &[]));
     assert_eq!(out.status.code(), Some(5), "{stderr}");
     assert!(stderr.contains("GetRoleCredentials"), "{stderr}");
-    assert!(stderr.contains("could not be read"), "{stderr}");
+    assert!(
+        stderr.contains("`roleCredentials.expiration` is not a number"),
+        "{stderr}"
+    );
     assert!(!stderr.contains(GARBAGE), "a secret on stderr: {stderr}");
 }
 
