@@ -10,7 +10,7 @@ use crate::credentials::{self, Credentials, CredentialsError};
 use crate::env::Env;
 use crate::report::Reporter;
 use crate::runtime;
-use crate::sso::{self, LoginOptions, SsoError, TokenStatus};
+use crate::sso::{self, ClientSettings, LoginOptions, SsoError, TokenStatus};
 
 /// A profile resolved from the config it came from.
 pub struct Selected {
@@ -56,12 +56,19 @@ impl Selected {
         format!("ssoenv login {}", self.profile.name)
     }
 
+    /// How this profile's SDK clients are built: its endpoints, and the deadline of each call.
+    pub fn client_settings(&self, env: &Env) -> Result<ClientSettings, SsoError> {
+        ClientSettings::for_profile(env, &self.config.set, Some(&self.profile.name))
+            .map_err(SsoError::Settings)
+    }
+
     /// A login on this profile's behalf, through its endpoint settings.
-    pub fn login_options(&self) -> LoginOptions {
-        LoginOptions {
+    pub fn login_options(&self, env: &Env) -> Result<LoginOptions, SsoError> {
+        Ok(LoginOptions {
+            client: self.client_settings(env)?,
             profile: Some(self.profile.name.clone()),
             ..LoginOptions::default()
-        }
+        })
     }
 
     /// Logs in first when the profile's SSO session needs it (`env --login`, what `asp` runs).
@@ -74,7 +81,8 @@ impl Selected {
             TokenStatus::Valid { .. } | TokenStatus::Refreshable { .. } => Ok(()),
             TokenStatus::Expired { .. } | TokenStatus::Missing => {
                 let runtime = runtime::start().map_err(ActiveError::Runtime)?;
-                runtime.block_on(sso::login(env, report, &session, self.login_options()))?;
+                let options = self.login_options(env)?;
+                runtime.block_on(sso::login(env, report, &session, options))?;
                 Ok(())
             }
         }
@@ -100,7 +108,8 @@ impl Selected {
         match runtime.block_on(resolve()) {
             Err(CredentialsError::Sso(SsoError::LoginRequired { .. })) if login => {
                 let session = self.sso_session()?;
-                runtime.block_on(sso::login(env, report, &session, self.login_options()))?;
+                let options = self.login_options(env)?;
+                runtime.block_on(sso::login(env, report, &session, options))?;
                 Ok(runtime.block_on(resolve())?)
             }
             result => Ok(result?),

@@ -9,18 +9,26 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::report::Reporter;
 use crate::runtime;
-use crate::sso::{self, LoginOptions, Outcome};
+use crate::sso::{self, ClientSettings, LoginOptions, Outcome};
 use crate::time::human;
 
 pub fn run(args: LoginArgs, env: &Env, report: &Reporter) -> Result<(), Error> {
-    let (session, profile) = match &args.sso_session {
-        Some(name) => (AwsConfig::load(env)?.named_session(name)?, None),
+    // A named sso-session is served through the endpoints of the profile the SDKs would pick.
+    let (session, client, profile) = match &args.sso_session {
+        Some(name) => {
+            let config = AwsConfig::load(env)?;
+            let client = ClientSettings::for_profile(env, &config.set, None);
+            (config.named_session(name)?, client, None)
+        }
         None => {
             let selected = Selected::load(env, args.profile.name())?;
-            (selected.sso_session()?, Some(selected.profile.name.clone()))
+            let name = selected.profile.name.clone();
+            let client = ClientSettings::for_profile(env, &selected.config.set, Some(&name));
+            (selected.sso_session()?, client, Some(name))
         }
     };
     let options = LoginOptions {
+        client: client.map_err(sso::SsoError::Settings)?,
         profile,
         use_device_code: args.use_device_code,
         no_browser: args.no_browser,

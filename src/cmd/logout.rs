@@ -12,15 +12,15 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::report::Reporter;
 use crate::runtime;
-use crate::sso;
 use crate::sso::logout::{Forgotten, REVOKE_DEADLINE};
+use crate::sso::{self, ClientSettings, SsoError};
 
 pub fn run(args: LogoutArgs, env: &Env, report: &Reporter) -> Result<(), Error> {
     if args.all {
         let forgotten = sso::logout::forget_all(env)?;
         cache::remove_all_sso(env).map_err(CredentialsError::Cache)?;
         let tokens = forgotten.len();
-        revoke(forgotten, report)?;
+        revoke(env, forgotten, report)?;
         report.say(&format!("ssoenv: logged out of {tokens} session(s)\n"));
         return Ok(());
     }
@@ -40,7 +40,7 @@ pub fn run(args: LogoutArgs, env: &Env, report: &Reporter) -> Result<(), Error> 
     }
     let label = session.label();
     let had_token = forgotten.is_some();
-    revoke(forgotten.into_iter().collect(), report)?;
+    revoke(env, forgotten.into_iter().collect(), report)?;
     if had_token {
         report.say(&format!("ssoenv: logged out of {label}\n"));
     } else {
@@ -53,12 +53,16 @@ pub fn run(args: LogoutArgs, env: &Env, report: &Reporter) -> Result<(), Error> 
 
 /// Revokes what was deleted, within [`REVOKE_DEADLINE`]; what the service did not confirm is a
 /// warning, not a failure.
-fn revoke(forgotten: Vec<Forgotten>, report: &Reporter) -> Result<(), Error> {
+/// The clients follow the endpoints of the profile the SDKs would pick (the token files do not
+/// say which profile logged in).
+fn revoke(env: &Env, forgotten: Vec<Forgotten>, report: &Reporter) -> Result<(), Error> {
     if forgotten.is_empty() {
         return Ok(());
     }
+    let settings = ClientSettings::for_default_profile(env).map_err(SsoError::Settings)?;
     let runtime = runtime::start().map_err(ActiveError::Runtime)?;
-    for (label, why) in runtime.block_on(sso::logout::revoke(forgotten, REVOKE_DEADLINE)) {
+    let revoking = sso::logout::revoke(forgotten, &settings, REVOKE_DEADLINE);
+    for (label, why) in runtime.block_on(revoking) {
         report.warn(&format!(
             "logged out of {label} on this machine; the service did not confirm the revoke: {why}"
         ));

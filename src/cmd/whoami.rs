@@ -168,6 +168,7 @@ fn verify(
     };
     let region = selected.profile.region.as_deref();
     let name = &selected.profile.name;
+    let settings = selected.client_settings(env)?;
     let runtime = runtime::start().map_err(ActiveError::Runtime)?;
-    Ok(runtime.block_on(sts::caller_arn(&creds, region, name))?)
+    Ok(runtime.block_on(sts::caller_arn(&settings, &creds, region, name))?)
 }

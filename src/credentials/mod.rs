@@ -79,8 +79,9 @@ pub async fn resolve(
             CredentialsError::Unsupported { profile: profile.clone(), message: "static keys are incomplete".into() }
         })?,
         ChainBase::Sso { profile, session, account_id, role_name } => {
-            let role = SsoRole { session, profile, account_id, role_name };
-            sso_credentials(env, report, &role, now, login_hint).await?
+            let role = SsoRole { session, account_id, role_name };
+            let settings = client_settings(env, set, profile)?;
+            sso_credentials(env, report, &settings, &role, now, login_hint).await?
         }
         ChainBase::Process { profile, command } => process::run(profile, command, set)?,
         ChainBase::Named(source) if source == "Environment" => Credentials::from_env(env)
@@ -117,8 +118,9 @@ pub async fn resolve(
         creds = match cache::load(env, report, &key, Timestamp::now()) {
             Some(cached) => cached,
             None => {
-                let (fresh, arn) = sts::assume_role(role, &creds, region).await?;
-                store_while_logged_in(env, report, session, login_hint, || {
+                let settings = client_settings(env, set, &role.profile)?;
+                let (fresh, arn) = sts::assume_role(&settings, role, &creds, region).await?;
+                store_while_logged_in(env, report, session, login_hint, &key, || {
                     cache::store_assume_role(env, &key, &fresh, arn.as_deref())
                 })?;
                 fresh
@@ -128,10 +130,32 @@ pub async fn resolve(
     Ok(creds)
 }
 
-/// An SSO role to fetch credentials for, and the profile that names it.
+/// The SDK client settings of `profile` (its endpoints; the deadline of every call).
+pub fn client_settings(
+    env: &Env,
+    set: &ProfileSet<'_>,
+    profile: &str,
+) -> Result<sso::ClientSettings, CredentialsError> {
+    sso::ClientSettings::for_profile(env, set, Some(profile))
+        .map_err(|e| CredentialsError::Sso(sso::SsoError::Settings(e)))
+}
+
+/// Credentials that were fetched but cannot be cached are still good: the command gets them,
+/// and the user hears why the next run will fetch again.
+fn warn_not_cached(env: &Env, report: &Reporter, key: &str, err: &std::io::Error) {
+    let place = env
+        .cli_cache_dir()
+        .map(|d| d.join(format!("{key}.json")).display().to_string())
+        .unwrap_or_else(|| "~/.aws/cli/cache".into());
+    report.warn(&format!(
+        "cannot cache the credentials in {place}: {err} (using them anyway; \
+         make the folder writable to reuse them)"
+    ));
+}
+
+/// An SSO role to fetch credentials for.
 struct SsoRole<'a> {
     session: &'a SsoSession<'a>,
-    profile: &'a str,
     account_id: &'a str,
     role_name: &'a str,
 }
@@ -139,6 +163,7 @@ struct SsoRole<'a> {
 async fn sso_credentials(
     env: &Env,
     report: &Reporter,
+    settings: &sso::ClientSettings,
     r: &SsoRole<'_>,
     now: Timestamp,
     login_hint: &str,
@@ -149,10 +174,28 @@ async fn sso_credentials(
     if let Some(cached) = cache::load(env, report, &key, now) {
         return Ok(cached);
     }
-    let profile = Some(r.profile);
-    let token = sso::access_token(env, report, session, profile, login_hint).await?;
-    let role =
-        sso::role_credentials(session, profile, &token, account_id, role_name, login_hint).await?;
+    let lock_key = format!("credentials-{key}");
+    // The process before this one just failed this very fetch: fail with it, not after it.
+    if let Some(err) = sso::failure::recent(env, &lock_key, now) {
+        return Err(err.into());
+    }
+    let token = sso::access_token(env, report, session, settings, login_hint, now).await?;
+    let request = sso::RoleRequest {
+        account_id,
+        role_name,
+        login_hint,
+    };
+    let role = sso::role_credentials(env, report, session, settings, &token, request).await;
+    let role = match role {
+        Ok(role) => {
+            sso::failure::clear(env, &lock_key);
+            role
+        }
+        Err(e) => {
+            sso::failure::record(env, &lock_key, &e);
+            return Err(e.into());
+        }
+    };
     let creds = Credentials {
         access_key_id: role.access_key_id,
         secret_access_key: role.secret_access_key,
@@ -160,7 +203,7 @@ async fn sso_credentials(
         expiration: Some(role.expiration),
         account_id: Some(account_id.to_string()),
     };
-    store_while_logged_in(env, report, Some(session), login_hint, || {
+    store_while_logged_in(env, report, Some(session), login_hint, &key, || {
         cache::store_sso(env, &key, &creds)
     })?;
     Ok(creds)
@@ -175,19 +218,27 @@ fn store_while_logged_in(
     report: &Reporter,
     session: Option<&SsoSession<'_>>,
     login_hint: &str,
+    key: &str,
     store: impl FnOnce() -> std::io::Result<()>,
 ) -> Result<(), CredentialsError> {
-    let Some(session) = session else {
-        return store().map_err(CredentialsError::Cache);
-    };
-    let _lock = sso::lock::SessionLock::acquire(env, session)?;
-    if sso::cache::load_token(env, report, session).is_none() {
-        return Err(sso::SsoError::LoginRequired {
-            command: login_hint.to_string(),
+    let _lock = match session {
+        Some(session) => {
+            let lock = sso::lock::SessionLock::acquire(env, session)?;
+            if sso::cache::load_token(env, report, session).is_none() {
+                return Err(sso::SsoError::LoginRequired {
+                    command: login_hint.to_string(),
+                }
+                .into());
+            }
+            Some(lock)
         }
-        .into());
+        None => None,
+    };
+    // Credentials that cannot be cached are still good: use them, and say why they were not kept.
+    if let Err(e) = store() {
+        warn_not_cached(env, report, key, &e);
     }
-    store().map_err(CredentialsError::Cache)
+    Ok(())
 }
 
 /// Held while one cache entry is looked up and, when missing, fetched and stored: processes

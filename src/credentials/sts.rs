@@ -1,17 +1,21 @@
 //! STS through the official client: AssumeRole for role chains and GetCallerIdentity for
-//! `whoami --verify`. `AWS_ENDPOINT_URL_STS` and `[services]` redirect it as in every AWS SDK.
-
-use aws_config::BehaviorVersion;
-use aws_sdk_sts::error::DisplayErrorContext;
+//! `whoami --verify`. `AWS_ENDPOINT_URL_STS` and `[services]` redirect it as in every AWS SDK
+//! (see [`sso::sdk`](crate::sso::sdk), which builds it; every call has a deadline).
 
 use super::error::CredentialsError;
 use super::keys::Credentials;
 use crate::config::profile::AssumeRole;
+use crate::sso::ClientSettings;
+use crate::sso::sdk::describe_within;
 
 /// STS needs some region; the global partition's home is the SDKs' own fallback.
 const DEFAULT_REGION: &str = "us-east-1";
 
-async fn client(creds: &Credentials, region: Option<&str>, profile: &str) -> aws_sdk_sts::Client {
+fn client(
+    settings: &ClientSettings,
+    creds: &Credentials,
+    region: Option<&str>,
+) -> aws_sdk_sts::Client {
     let provider = aws_sdk_sts::config::Credentials::new(
         creds.access_key_id.clone(),
         creds.secret_access_key.clone(),
@@ -19,15 +23,8 @@ async fn client(creds: &Credentials, region: Option<&str>, profile: &str) -> aws
         creds.expiration.map(std::time::SystemTime::from),
         "ssoenv",
     );
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .profile_name(profile)
-        .region(aws_config::Region::new(
-            region.unwrap_or(DEFAULT_REGION).to_string(),
-        ))
-        .credentials_provider(provider)
-        .load()
-        .await;
-    aws_sdk_sts::Client::new(&config)
+    let region = region.unwrap_or(DEFAULT_REGION);
+    aws_sdk_sts::Client::from_conf(settings.sts_config(region, provider))
 }
 
 fn timestamp(t: &aws_sdk_sts::primitives::DateTime) -> Option<jiff::Timestamp> {
@@ -36,6 +33,7 @@ fn timestamp(t: &aws_sdk_sts::primitives::DateTime) -> Option<jiff::Timestamp> {
 
 /// Assumes `role` with `source` credentials. Returns the new credentials and the assumed-role ARN.
 pub async fn assume_role(
+    settings: &ClientSettings,
     role: &AssumeRole,
     source: &Credentials,
     region: Option<&str>,
@@ -49,8 +47,7 @@ pub async fn assume_role(
         .role_session_name
         .clone()
         .unwrap_or_else(|| format!("ssoenv-{}", jiff::Timestamp::now().as_second()));
-    let out = client(source, region, &role.profile)
-        .await
+    let out = client(settings, source, region)
         .assume_role()
         .role_arn(&role.role_arn)
         .role_session_name(session_name)
@@ -58,7 +55,7 @@ pub async fn assume_role(
         .set_duration_seconds(role.duration_seconds)
         .send()
         .await
-        .map_err(|e| fail(DisplayErrorContext(e).to_string()))?;
+        .map_err(|e| fail(describe_within(&e, Some(&settings.timeouts))))?;
     let c = out
         .credentials()
         .ok_or_else(|| fail("the response had no credentials".into()))?;
@@ -78,6 +75,7 @@ pub async fn assume_role(
 
 /// The ARN STS sees for these credentials.
 pub async fn caller_arn(
+    settings: &ClientSettings,
     creds: &Credentials,
     region: Option<&str>,
     profile: &str,
@@ -87,12 +85,11 @@ pub async fn caller_arn(
         role: profile.to_string(),
         message,
     };
-    let out = client(creds, region, profile)
-        .await
+    let out = client(settings, creds, region)
         .get_caller_identity()
         .send()
         .await
-        .map_err(|e| fail(DisplayErrorContext(e).to_string()))?;
+        .map_err(|e| fail(describe_within(&e, Some(&settings.timeouts))))?;
     out.arn()
         .map(str::to_string)
         .ok_or_else(|| fail("the response had no ARN".into()))

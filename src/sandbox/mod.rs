@@ -47,12 +47,16 @@
 //!   service does when throttling (sso 429 TooManyRequestsException, sso-oidc 429
 //!   ThrottlingException, sts 400 Throttling) or failing (500 InternalServerException, sts
 //!   InternalFailure). Throttling is used up first. `POST /_sandbox/inject?throttle=N&fail=N`
-//!   arms the same at any time.
+//!   arms the same at any time, and more: `garbage=N` answers 200 with a body the SDKs cannot
+//!   read (a string where a number or timestamp belongs) whose secret-looking values start with
+//!   `sandbox-garbage-secret`; `hang=N` accepts the request and never answers; `slow=N` answers
+//!   after `delay_ms=M` (default 2000). Hangs and slowness come before the other faults.
 //! - `GET /_sandbox/stats`: requests received per operation, faulted ones included:
 //!   `{"RegisterClient":n,"StartDeviceAuthorization":n,"CreateToken":{"device_code":n,
 //!   "authorization_code":n,"refresh_token":n,"other":n},"GetRoleCredentials":n,"ListAccounts":n,
 //!   "ListAccountRoles":n,"Logout":n,"AssumeRole":n,"GetCallerIdentity":n,"Authorize":n,
-//!   "Verify":n,"injected":{"throttle":n,"fail":n}}`. `POST /_sandbox/reset-stats` zeroes it.
+//!   "Verify":n,"injected":{"throttle":n,"fail":n,"garbage":n,"hang":n,"slow":n}}` (a hung
+//!   request is counted only under `injected`). `POST /_sandbox/reset-stats` zeroes it.
 //!
 //! # The command (`src/cmd/sandbox.rs`)
 //! Every run creates a temporary home (see [`home`]) with `.aws/config` (`[default]`,

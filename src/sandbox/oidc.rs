@@ -18,8 +18,8 @@ use sha2::{Digest, Sha256};
 use super::http::{html_page, json_response, query_pairs};
 use super::state::{
     AUTH_CODE_TTL, AuthCode, CLIENT_SECRET_TTL, Client, DEVICE_CODE_TTL, DEVICE_POLL_INTERVAL,
-    Decision, DeviceAuth, Grant, Injected, Op, SandboxState, Shared, epoch_seconds, random_alnum,
-    random_user_code,
+    Decision, DeviceAuth, GARBAGE_SECRET, Grant, Injected, Op, SandboxState, Shared, epoch_seconds,
+    random_alnum, random_user_code,
 };
 
 /// The sso-oidc exceptions, with the HTTP status and OAuth error code of each (service model).
@@ -115,6 +115,21 @@ fn injected(fault: Injected) -> Response {
     match fault {
         Injected::Throttle => OidcError::Throttling.respond("Rate exceeded"),
         Injected::Fail => OidcError::InternalServer.respond("An internal error occurred"),
+        // Every sso-oidc answer shape in one: a string where `expiresIn` (CreateToken) and
+        // `clientSecretExpiresAt` (RegisterClient) need numbers.
+        Injected::Garbage => json_response(
+            StatusCode::OK,
+            &serde_json::json!({
+                "accessToken": format!("{GARBAGE_SECRET}-access-token"),
+                "refreshToken": format!("{GARBAGE_SECRET}-refresh-token"),
+                "idToken": format!("{GARBAGE_SECRET}-id-token"),
+                "tokenType": "Bearer",
+                "expiresIn": "soon",
+                "clientId": "sandbox-garbage-client",
+                "clientSecret": format!("{GARBAGE_SECRET}-client-secret"),
+                "clientSecretExpiresAt": "never",
+            }),
+        ),
     }
 }
 

@@ -10,8 +10,8 @@ use serde_json::{Map, Value, json};
 
 use super::http::{json_response, query_pairs};
 use super::state::{
-    ACCOUNTS, Identity, Injected, Op, SandboxState, Shared, USER_NAME, epoch_millis, find_role,
-    reserved_role_name, role_id,
+    ACCOUNTS, GARBAGE_SECRET, Identity, Injected, Op, SandboxState, Shared, USER_NAME,
+    epoch_millis, find_role, reserved_role_name, role_id,
 };
 
 const TOKEN_HEADER: &str = "x-amz-sso_bearer_token";
@@ -66,6 +66,18 @@ fn serve(
         }
         Some(Injected::Fail) => {
             return PortalError::InternalServer.respond("An internal error occurred");
+        }
+        // A string where the expiration's epoch milliseconds belong.
+        Some(Injected::Garbage) => {
+            return json_response(
+                StatusCode::OK,
+                &json!({"roleCredentials": {
+                    "accessKeyId": "ASIASANDBOXGARBAGE",
+                    "secretAccessKey": format!("{GARBAGE_SECRET}-secret-key"),
+                    "sessionToken": format!("{GARBAGE_SECRET}-session-token"),
+                    "expiration": "tomorrow",
+                }}),
+            );
         }
         None => {}
     }

@@ -5,8 +5,9 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::extract::{RawQuery, Request, State};
+use axum::http::{HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::json;
@@ -15,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use super::error::SandboxError;
 use super::http::{html_page, json_response, query_pairs};
-use super::state::{Settings, Shared};
+use super::state::{Delay, Faults, Settings, Shared};
 use super::{oidc, portal, sts};
 
 /// What `ssoenv sandbox` was asked for.
@@ -89,8 +90,30 @@ fn router(shared: Shared) -> Router {
         .route("/_sandbox/reset-stats", post(reset_stats))
         .route("/_sandbox/inject", post(inject))
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(shared.clone(), delay))
         .layer(axum::middleware::map_response(add_request_id))
         .with_state(shared)
+}
+
+/// The API paths (not the browser pages, not the test hooks) that injected delays apply to.
+fn is_api(method: &Method, path: &str) -> bool {
+    *method == Method::POST && !path.starts_with("/_sandbox/")
+        || path.starts_with("/federation/")
+        || path.starts_with("/assignment/")
+}
+
+/// Injected hangs and slow answers: decided (and counted) under the state's lock, waited out
+/// without it, so the rest of the sandbox keeps serving.
+async fn delay(State(shared): State<Shared>, request: Request, next: Next) -> Response {
+    if is_api(request.method(), request.uri().path()) {
+        let delay = shared.lock().delay();
+        match delay {
+            Some(Delay::Hang) => std::future::pending::<()>().await,
+            Some(Delay::Slow(wait)) => tokio::time::sleep(wait).await,
+            None => {}
+        }
+    }
+    next.run(request).await
 }
 
 /// Every AWS answer carries a request id; SDKs put it in their errors and logs. STS sets its own,
@@ -121,23 +144,34 @@ async fn reset_stats(State(shared): State<Shared>) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
-/// `POST /_sandbox/inject?throttle=N&fail=N`: arms faults for the next API requests, so a test
-/// can fault exactly the call it is about to make.
+/// `POST /_sandbox/inject?throttle=N&fail=N&garbage=N&hang=N&slow=N&delay_ms=M`: arms faults
+/// for the next API requests, so a test can fault exactly the call it is about to make. Counts
+/// left out are zero; `delay_ms` is how long each of the `slow` answers waits (default 2000).
 async fn inject(State(shared): State<Shared>, RawQuery(query): RawQuery) -> Response {
     let params = query_pairs(query.as_deref());
-    let count = |name: &str| -> Result<u32, ()> {
+    let count = |name: &str, default: u32| -> Result<u32, ()> {
         params
             .get(name)
-            .map_or(Ok(0), |v| v.parse().map_err(|_| ()))
+            .map_or(Ok(default), |v| v.parse().map_err(|_| ()))
     };
-    match (count("throttle"), count("fail")) {
-        (Ok(throttle), Ok(fail)) => {
-            shared.lock().inject(throttle, fail);
+    let faults = (|| {
+        Ok::<_, ()>(Faults {
+            throttle: count("throttle", 0)?,
+            fail: count("fail", 0)?,
+            garbage: count("garbage", 0)?,
+            hang: count("hang", 0)?,
+            slow: count("slow", 0)?,
+            delay: Duration::from_millis(u64::from(count("delay_ms", 2000)?)),
+        })
+    })();
+    match faults {
+        Ok(faults) => {
+            shared.lock().arm(faults);
             StatusCode::NO_CONTENT.into_response()
         }
-        _ => json_response(
+        Err(()) => json_response(
             StatusCode::BAD_REQUEST,
-            &json!({"message": "throttle and fail must be counts"}),
+            &json!({"message": "throttle, fail, garbage, hang, slow and delay_ms must be counts"}),
         ),
     }
 }

@@ -165,6 +165,33 @@ pub enum Op {
 pub enum Injected {
     Throttle,
     Fail,
+    /// A 200 whose body the SDKs cannot read (a string where a number belongs), carrying values
+    /// that start with [`GARBAGE_SECRET`], so a test can check that no error echoes them.
+    Garbage,
+}
+
+/// The prefix of every secret-looking value in a garbage answer.
+pub const GARBAGE_SECRET: &str = "sandbox-garbage-secret";
+
+/// A fault injected before a request reaches its handler.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delay {
+    /// Accept the request and never answer.
+    Hang,
+    /// Answer after this long.
+    Slow(Duration),
+}
+
+/// The faults `/_sandbox/inject` arms; each count is used up by the next API requests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Faults {
+    pub throttle: u32,
+    pub fail: u32,
+    pub garbage: u32,
+    pub hang: u32,
+    pub slow: u32,
+    /// How long a slow answer takes.
+    pub delay: Duration,
 }
 
 #[derive(Debug, Default)]
@@ -172,6 +199,9 @@ struct Stats {
     counts: HashMap<&'static str, u64>,
     throttled: u64,
     failed: u64,
+    garbled: u64,
+    hung: u64,
+    slowed: u64,
 }
 
 impl Stats {
@@ -223,7 +253,13 @@ impl Stats {
         );
         out.insert(
             "injected".to_string(),
-            json!({"throttle": self.throttled, "fail": self.failed}),
+            json!({
+                "throttle": self.throttled,
+                "fail": self.failed,
+                "garbage": self.garbled,
+                "hang": self.hung,
+                "slow": self.slowed,
+            }),
         );
         Value::Object(out)
     }
@@ -242,6 +278,10 @@ pub struct SandboxState {
     pub keys: HashMap<String, Identity>,
     throttle: u32,
     fail: u32,
+    garbage: u32,
+    hang: u32,
+    slow: u32,
+    delay: Duration,
     stats: Stats,
 }
 
@@ -262,6 +302,10 @@ impl Shared {
             keys: HashMap::new(),
             throttle,
             fail,
+            garbage: 0,
+            hang: 0,
+            slow: 0,
+            delay: Duration::ZERO,
             stats: Stats::default(),
         })))
     }
@@ -293,13 +337,47 @@ impl SandboxState {
             self.stats.failed += 1;
             return Some(Injected::Fail);
         }
+        if self.garbage > 0 {
+            self.garbage -= 1;
+            self.stats.garbled += 1;
+            return Some(Injected::Garbage);
+        }
+        None
+    }
+
+    /// Whether the next API request must hang or answer slowly (decided before its handler
+    /// runs, so the wait holds no lock). Hanging is used up before slowness.
+    pub fn delay(&mut self) -> Option<Delay> {
+        if self.hang > 0 {
+            self.hang -= 1;
+            self.stats.hung += 1;
+            return Some(Delay::Hang);
+        }
+        if self.slow > 0 {
+            self.slow -= 1;
+            self.stats.slowed += 1;
+            return Some(Delay::Slow(self.delay));
+        }
         None
     }
 
     /// Arms fault injection for the next requests.
     pub fn inject(&mut self, throttle: u32, fail: u32) {
-        self.throttle = throttle;
-        self.fail = fail;
+        self.arm(Faults {
+            throttle,
+            fail,
+            ..Faults::default()
+        });
+    }
+
+    /// Arms every kind of fault for the next requests.
+    pub fn arm(&mut self, faults: Faults) {
+        self.throttle = faults.throttle;
+        self.fail = faults.fail;
+        self.garbage = faults.garbage;
+        self.hang = faults.hang;
+        self.slow = faults.slow;
+        self.delay = faults.delay;
     }
 
     pub fn stats(&self) -> Value {
@@ -460,9 +538,35 @@ mod tests {
         let stats = s.stats();
         assert_eq!(stats["ListAccounts"], 3);
         assert_eq!(stats["Authorize"], 1);
-        assert_eq!(stats["injected"], json!({"throttle": 1, "fail": 1}));
+        assert_eq!(
+            stats["injected"],
+            json!({"throttle": 1, "fail": 1, "garbage": 0, "hang": 0, "slow": 0})
+        );
         s.reset_stats();
         assert_eq!(s.stats()["ListAccounts"], 0);
+    }
+
+    #[test]
+    fn armed_faults_come_in_order_and_are_counted() {
+        let mut s = state(0, 0);
+        s.arm(Faults {
+            fail: 1,
+            garbage: 1,
+            hang: 1,
+            slow: 1,
+            delay: Duration::from_millis(5),
+            ..Faults::default()
+        });
+        assert_eq!(s.delay(), Some(Delay::Hang));
+        assert_eq!(s.delay(), Some(Delay::Slow(Duration::from_millis(5))));
+        assert_eq!(s.delay(), None);
+        assert_eq!(s.admit(Op::GetRoleCredentials), Some(Injected::Fail));
+        assert_eq!(s.admit(Op::GetRoleCredentials), Some(Injected::Garbage));
+        assert_eq!(s.admit(Op::GetRoleCredentials), None);
+        assert_eq!(
+            s.stats()["injected"],
+            json!({"throttle": 0, "fail": 1, "garbage": 1, "hang": 1, "slow": 1})
+        );
     }
 
     #[test]

@@ -9,7 +9,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::state::{Identity, Injected, Op, SandboxState, Shared, epoch_seconds, role_id};
+use super::state::{
+    GARBAGE_SECRET, Identity, Injected, Op, SandboxState, Shared, epoch_seconds, role_id,
+};
 
 const NAMESPACE: &str = "https://sts.amazonaws.com/doc/2011-06-15/";
 
@@ -98,6 +100,20 @@ pub async fn dispatch(State(shared): State<Shared>, headers: HeaderMap, body: By
                 "An internal error occurred",
             )
             .respond(&request_id);
+        }
+        // An AssumeRole answer whose expiration is no timestamp.
+        Some(Injected::Garbage) => {
+            let body = format!(
+                "<AssumeRoleResponse xmlns=\"{NAMESPACE}\">\n  <AssumeRoleResult>\n    \
+                 <AssumedRoleUser>\n      <Arn>arn:aws:sts::222222222222:assumed-role/Admin/x</Arn>\n      \
+                 <AssumedRoleId>AROAGARBAGE:x</AssumedRoleId>\n    </AssumedRoleUser>\n    \
+                 <Credentials>\n      <AccessKeyId>ASIASANDBOXGARBAGE</AccessKeyId>\n      \
+                 <SecretAccessKey>{GARBAGE_SECRET}-secret-key</SecretAccessKey>\n      \
+                 <SessionToken>{GARBAGE_SECRET}-session-token</SessionToken>\n      \
+                 <Expiration>tomorrow</Expiration>\n    </Credentials>\n  </AssumeRoleResult>\n\
+                 </AssumeRoleResponse>\n"
+            );
+            return xml_response(StatusCode::OK, body, &request_id);
         }
         None => {}
     }

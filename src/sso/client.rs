@@ -1,46 +1,37 @@
-//! The network side: the official sso and sso-oidc clients, silent refresh under a cross-process
-//! lock, and GetRoleCredentials. The clients are configured by `aws_config`, so
-//! `AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL`, `endpoint_url` and
-//! `[services]` redirect them exactly as in every AWS SDK, and its standard retry (throttling,
-//! 5xx, with backoff) applies. Both APIs are unsigned: no credentials are loaded.
+//! The network side: the official sso and sso-oidc clients (built by [`sdk`](super::sdk) from
+//! ssoenv's own config, every call bounded by a deadline), silent refresh under a cross-process
+//! lock, and GetRoleCredentials. Both APIs are unsigned: no credentials are loaded.
 
 use std::fmt;
 
-use aws_config::BehaviorVersion;
-use aws_sdk_sso::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 use jiff::Timestamp;
 
 use super::cache::{self, CachedToken, TokenStatus, WINDOW};
 use super::error::SsoError;
+use super::failure;
 use super::lock::SessionLock;
+use super::sdk::describe_within;
+pub use super::sdk::{ClientSettings, describe};
 use crate::config::SsoSession;
 use crate::env::Env;
+use crate::pyjson::sha1_hex;
 use crate::report::Reporter;
 
-/// The SDK configuration for a session's region, with no credentials. `profile` is the profile
-/// being served: its `endpoint_url` and `[services]` settings apply, as they do when the AWS CLI
-/// runs with `--profile`. Without one (a named sso-session, logout), the SDK's own choice
-/// applies: `AWS_PROFILE`, else `default`. `AWS_ENDPOINT_URL_*` variables win either way.
-pub async fn sdk_config(session: &SsoSession<'_>, profile: Option<&str>) -> aws_config::SdkConfig {
-    let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .region(aws_config::Region::new(session.region.to_string()))
-        .no_credentials();
-    if let Some(profile) = profile {
-        loader = loader.profile_name(profile);
-    }
-    loader.load().await
-}
-
+/// The sso-oidc client for a session's region.
 pub async fn oidc_client(
     session: &SsoSession<'_>,
-    profile: Option<&str>,
+    settings: &ClientSettings,
 ) -> aws_sdk_ssooidc::Client {
-    aws_sdk_ssooidc::Client::new(&sdk_config(session, profile).await)
+    aws_sdk_ssooidc::Client::from_conf(settings.oidc_config(&session.region))
 }
 
-pub async fn portal_client(session: &SsoSession<'_>, profile: Option<&str>) -> aws_sdk_sso::Client {
-    aws_sdk_sso::Client::new(&sdk_config(session, profile).await)
+/// The sso (access portal) client for a session's region.
+pub async fn portal_client(
+    session: &SsoSession<'_>,
+    settings: &ClientSettings,
+) -> aws_sdk_sso::Client {
+    aws_sdk_sso::Client::from_conf(settings.sso_config(&session.region))
 }
 
 /// An SSO access token. `Debug` never shows it.
@@ -63,28 +54,18 @@ impl fmt::Debug for AccessToken {
     }
 }
 
-/// A service error as text: the error code and message, never a request's secrets.
-pub fn describe<E, R>(err: &SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: fmt::Debug,
-{
-    match (err.code(), err.message()) {
-        (Some(code), Some(message)) => format!("{code}: {message}"),
-        (Some(code), None) => code.to_string(),
-        _ => DisplayErrorContext(err).to_string(),
-    }
-}
-
 /// A usable access token for the session: the cached one, refreshed first when it is inside the
 /// refresh window. Refreshes happen under the session's lock, so any number of processes make
-/// one refresh call; a token that cannot be used means `LoginRequired` naming `login_hint`.
+/// one refresh call, and a refresh that failed while this process was asking (since
+/// `asking_since`, before any lock it queued on) fails it too (see [`failure`]); a token that
+/// cannot be used means `LoginRequired` naming `login_hint`.
 pub async fn access_token(
     env: &Env,
     report: &Reporter,
     session: &SsoSession<'_>,
-    profile: Option<&str>,
+    settings: &ClientSettings,
     login_hint: &str,
+    asking_since: Timestamp,
 ) -> Result<AccessToken, SsoError> {
     let login_required = || SsoError::LoginRequired {
         command: login_hint.to_string(),
@@ -106,7 +87,20 @@ pub async fn access_token(
     if refreshed_meanwhile || token.expires_at > Timestamp::now() + WINDOW {
         return Ok(AccessToken(token.access_token));
     }
-    match refresh(env, session, profile, &token).await {
+    let key = refresh_key(session);
+    let result = match failure::recent(env, &key, asking_since) {
+        // The process before this one just failed the same refresh: fail with it.
+        Some(err) => Err(err),
+        None => {
+            let result = refresh(env, session, settings, &token).await;
+            match &result {
+                Ok(_) => failure::clear(env, &key),
+                Err(e) => failure::record(env, &key, e),
+            }
+            result
+        }
+    };
+    match result {
         Ok(fresh) => Ok(AccessToken(fresh.access_token)),
         // A failed refresh leaves a still-valid token usable, as botocore does.
         Err(_) if token.expires_at > Timestamp::now() => Ok(AccessToken(token.access_token)),
@@ -115,11 +109,16 @@ pub async fn access_token(
     }
 }
 
+/// The failure record's key of a session's refresh: its lock's.
+fn refresh_key(session: &SsoSession<'_>) -> String {
+    format!("{}-refresh", sha1_hex(session.cache_identifier()))
+}
+
 /// CreateToken with the refresh-token grant; the new token is written in the CLI's format.
 pub async fn refresh(
     env: &Env,
     session: &SsoSession<'_>,
-    profile: Option<&str>,
+    settings: &ClientSettings,
     token: &CachedToken,
 ) -> Result<CachedToken, SsoError> {
     let (Some(client_id), Some(client_secret), Some(refresh_token)) =
@@ -128,7 +127,7 @@ pub async fn refresh(
         return Err(SsoError::SessionEnded);
     };
     let now = Timestamp::now();
-    let out = oidc_client(session, profile)
+    let out = oidc_client(session, settings)
         .await
         .create_token()
         .grant_type("refresh_token")
@@ -143,7 +142,7 @@ pub async fn refresh(
             } else {
                 SsoError::Service {
                     operation: "CreateToken",
-                    message: describe(&e),
+                    message: describe_within(&e, Some(&settings.timeouts)),
                 }
             }
         })?;
@@ -183,41 +182,95 @@ pub struct RoleCredentials {
     pub expiration: Timestamp,
 }
 
-/// GetRoleCredentials; a token the service rejects means login needed.
+/// What to fetch role credentials for.
+#[derive(Debug, Clone, Copy)]
+pub struct RoleRequest<'a> {
+    pub account_id: &'a str,
+    pub role_name: &'a str,
+    /// The command a "login needed" error names.
+    pub login_hint: &'a str,
+}
+
+/// GetRoleCredentials. A token the service rejects means login needed, and is recorded as
+/// expired in the token cache (see [`reject_token`]), so that every status, the prompt and
+/// `login` agree.
 pub async fn role_credentials(
+    env: &Env,
+    report: &Reporter,
     session: &SsoSession<'_>,
-    profile: Option<&str>,
+    settings: &ClientSettings,
     token: &AccessToken,
-    account_id: &str,
-    role_name: &str,
-    login_hint: &str,
+    role: RoleRequest<'_>,
 ) -> Result<RoleCredentials, SsoError> {
-    let out = portal_client(session, profile)
+    use aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError as E;
+    let RoleRequest {
+        account_id,
+        role_name,
+        login_hint,
+    } = role;
+    let failed = |message: String| SsoError::Service {
+        operation: "GetRoleCredentials",
+        message: format!("{message} (account {account_id}, role {role_name})"),
+    };
+    let sent = portal_client(session, settings)
         .await
         .get_role_credentials()
         .access_token(token.secret())
         .account_id(account_id)
         .role_name(role_name)
         .send()
-        .await
-        .map_err(|e| match e.as_service_error() {
-            Some(aws_sdk_sso::operation::get_role_credentials::GetRoleCredentialsError::UnauthorizedException(_)) => {
-                SsoError::LoginRequired { command: login_hint.to_string() }
-            }
-            _ => SsoError::Service {
-                operation: "GetRoleCredentials",
-                message: format!("{} (account {account_id}, role {role_name})", describe(&e)),
-            },
-        })?;
-    let missing = || SsoError::Service {
-        operation: "GetRoleCredentials",
-        message: "the response had no credentials".into(),
+        .await;
+    let out = match sent {
+        Ok(out) => out,
+        Err(e) if matches!(e.as_service_error(), Some(E::UnauthorizedException(_))) => {
+            reject_token(env, report, session, token)?;
+            return Err(SsoError::LoginRequired {
+                command: login_hint.to_string(),
+            });
+        }
+        Err(e) => return Err(failed(describe_within(&e, Some(&settings.timeouts)))),
     };
-    let c = out.role_credentials().ok_or_else(missing)?;
+    let missing = |field: &str| failed(format!("the response could not be read: no `{field}`"));
+    let c = out
+        .role_credentials()
+        .ok_or_else(|| missing("roleCredentials"))?;
     Ok(RoleCredentials {
-        access_key_id: c.access_key_id().ok_or_else(missing)?.to_string(),
-        secret_access_key: c.secret_access_key().ok_or_else(missing)?.to_string(),
-        session_token: c.session_token().ok_or_else(missing)?.to_string(),
-        expiration: Timestamp::from_millisecond(c.expiration()).map_err(|_| missing())?,
+        access_key_id: c
+            .access_key_id()
+            .ok_or_else(|| missing("accessKeyId"))?
+            .to_string(),
+        secret_access_key: c
+            .secret_access_key()
+            .ok_or_else(|| missing("secretAccessKey"))?
+            .to_string(),
+        session_token: c
+            .session_token()
+            .ok_or_else(|| missing("sessionToken"))?
+            .to_string(),
+        expiration: Timestamp::from_millisecond(c.expiration())
+            .map_err(|_| missing("expiration"))?,
     })
+}
+
+/// Records that the service rejected `token`: when the session's cached token is still that
+/// one, its `expiresAt` is moved to now, the AWS CLI's own format kept. Every reader then sees
+/// what the service said — expired (or refreshable, and the next use tries a refresh) — and
+/// `login` logs in instead of answering "already logged in". Under the session's lock, so a
+/// token a login or refresh just wrote is never marked.
+pub fn reject_token(
+    env: &Env,
+    report: &Reporter,
+    session: &SsoSession<'_>,
+    token: &AccessToken,
+) -> Result<(), SsoError> {
+    let _lock = SessionLock::acquire(env, session)?;
+    let Some(mut cached) = cache::load_token(env, report, session) else {
+        return Ok(());
+    };
+    let now = Timestamp::now();
+    if cached.access_token != token.secret() || cached.expires_at <= now {
+        return Ok(());
+    }
+    cached.expires_at = now;
+    cache::store_token(env, session, &cached).map_err(SsoError::Cache)
 }

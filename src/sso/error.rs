@@ -21,6 +21,9 @@ pub enum SsoError {
     SessionEnded,
     #[error("cannot write the SSO cache: {0}")]
     Cache(#[source] std::io::Error),
+    /// A setting of ssoenv's own (`SSOENV_TIMEOUT`) is unusable; the message says how to fix it.
+    #[error("{0}")]
+    Settings(String),
 }
 
 impl SsoError {
@@ -28,7 +31,7 @@ impl SsoError {
         match self {
             SsoError::LoginRequired { .. } | SsoError::SessionEnded => exit::LOGIN_REQUIRED,
             SsoError::Service { .. } => exit::SERVICE,
-            SsoError::Login(_) | SsoError::Cache(_) => exit::FAILURE,
+            SsoError::Login(_) | SsoError::Cache(_) | SsoError::Settings(_) => exit::FAILURE,
         }
     }
 }

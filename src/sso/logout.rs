@@ -98,12 +98,17 @@ pub fn forget_all(env: &Env) -> Result<Vec<Forgotten>, SsoError> {
 
 /// Asks the service to revoke the tokens (sso Logout), all at once, within `deadline`. Returns
 /// the ones it did not confirm, with why; a token it no longer knows counts as revoked.
-pub async fn revoke(forgotten: Vec<Forgotten>, deadline: Duration) -> Vec<(String, String)> {
+pub async fn revoke(
+    forgotten: Vec<Forgotten>,
+    settings: &client::ClientSettings,
+    deadline: Duration,
+) -> Vec<(String, String)> {
     let mut calls = tokio::task::JoinSet::new();
     for token in forgotten {
+        let settings = settings.clone();
         calls.spawn(async move {
             let label = token.label();
-            let outcome = tokio::time::timeout(deadline, revoke_one(&token)).await;
+            let outcome = tokio::time::timeout(deadline, revoke_one(&token, &settings)).await;
             let why = match outcome {
                 Ok(result) => result.err()?,
                 Err(_) => format!("no answer within {} s", deadline.as_secs()),
@@ -123,11 +128,11 @@ pub async fn revoke(forgotten: Vec<Forgotten>, deadline: Duration) -> Vec<(Strin
     failed
 }
 
-async fn revoke_one(token: &Forgotten) -> Result<(), String> {
+async fn revoke_one(token: &Forgotten, settings: &client::ClientSettings) -> Result<(), String> {
     if token.session.region.is_empty() {
         return Err("the token file names no region".into());
     }
-    let result = client::portal_client(&token.session, None)
+    let result = client::portal_client(&token.session, settings)
         .await
         .logout()
         .access_token(token.access_token.secret())

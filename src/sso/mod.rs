@@ -6,11 +6,14 @@ pub mod browser;
 pub mod cache;
 pub mod client;
 pub mod error;
+pub mod failure;
 pub mod lock;
 pub mod login;
 pub mod logout;
+pub mod sdk;
 
 pub use cache::{TokenStatus, token_status};
-pub use client::{AccessToken, RoleCredentials, access_token, role_credentials};
+pub use client::{AccessToken, RoleCredentials, RoleRequest, access_token, role_credentials};
 pub use error::SsoError;
 pub use login::{LoginOptions, Outcome, login};
+pub use sdk::ClientSettings;

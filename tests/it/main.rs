@@ -12,4 +12,5 @@ mod login;
 mod login_faults;
 mod prompt;
 mod sandbox;
+mod service_faults;
 mod shell;

@@ -28,8 +28,10 @@ use crate::report::Reporter;
 
 #[derive(Debug, Clone, Default)]
 pub struct LoginOptions {
-    /// The profile being logged in for, whose endpoint settings the clients follow (see
-    /// [`client::sdk_config`]); `None` for a named sso-session.
+    /// How the clients are built: the endpoints and deadlines of the profile being logged in
+    /// for (see [`client::ClientSettings`]).
+    pub client: client::ClientSettings,
+    /// The profile being logged in for, to name in messages; `None` for a named sso-session.
     pub profile: Option<String>,
     pub use_device_code: bool,
     pub no_browser: bool,
@@ -69,7 +71,7 @@ pub async fn login(
     } else {
         Flow::Device
     };
-    let oidc = client::oidc_client(session, options.profile.as_deref()).await;
+    let oidc = client::oidc_client(session, &options.client).await;
     let registration = register::register(env, report, session, flow, &oidc).await?;
     let no_browser = options.no_browser;
     let token = match flow {
@@ -93,7 +95,7 @@ pub async fn login(
         let _lock = SessionLock::acquire(env, session)?;
         cache::store_token(env, session, &token).map_err(SsoError::Cache)?;
     }
-    remember_account_names(env, session, options.profile.as_deref(), &token).await;
+    remember_account_names(env, session, &options.client, &token).await;
     report.say(&format!(
         "Successfully logged into Start URL: {}\n",
         session.start_url
@@ -118,14 +120,12 @@ async fn usable_token(
     Ok(match cache::status_of(&token, Timestamp::now()) {
         TokenStatus::Valid { expires_at } => Some(Outcome::AlreadyValid { expires_at }),
         // A session the service has ended refuses the refresh: then log in.
-        TokenStatus::Refreshable { .. } => {
-            client::refresh(env, session, options.profile.as_deref(), &token)
-                .await
-                .ok()
-                .map(|fresh| Outcome::Refreshed {
-                    expires_at: fresh.expires_at,
-                })
-        }
+        TokenStatus::Refreshable { .. } => client::refresh(env, session, &options.client, &token)
+            .await
+            .ok()
+            .map(|fresh| Outcome::Refreshed {
+                expires_at: fresh.expires_at,
+            }),
         TokenStatus::Expired { .. } | TokenStatus::Missing => None,
     })
 }
@@ -147,10 +147,10 @@ fn login_command(session: &SsoSession<'_>, options: &LoginOptions) -> String {
 async fn remember_account_names(
     env: &Env,
     session: &SsoSession<'_>,
-    profile: Option<&str>,
+    settings: &client::ClientSettings,
     token: &CachedToken,
 ) {
-    let portal = client::portal_client(session, profile).await;
+    let portal = client::portal_client(session, settings).await;
     let mut pages = portal
         .list_accounts()
         .access_token(&token.access_token)

@@ -95,6 +95,13 @@ impl Sandbox {
         assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
     }
 
+    /// Arms any faults of `POST /_sandbox/inject` by its query, e.g. `hang=5` or
+    /// `garbage=1`; counts left out are zero.
+    pub fn arm(&self, query: &str) {
+        let url = format!("{}/_sandbox/inject?{query}", self.url);
+        assert_eq!(http("POST", &url, "").0, 204, "{query}");
+    }
+
     /// The variables that point SDKs, the AWS CLI and ssoenv at this sandbox.
     pub fn endpoint_env(&self) -> [(&'static str, String); 3] {
         [
