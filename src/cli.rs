@@ -17,7 +17,7 @@ pub const DEFAULT_PROMPT_FORMAT: &str = "{account}/{role} {region} {expiry}";
 #[derive(Debug, Parser)]
 #[command(
     name = "ssoenv",
-    version,
+    version = env!("SSOENV_VERSION"),
     about = "AWS IAM Identity Center credentials in every shell, tool and prompt",
     propagate_version = true
 )]
