@@ -36,7 +36,9 @@ pub fn strict_shell(kind: ShellKind, home: &Path, script: &str) -> Command {
             c.args(["--no-config", "--private", "-c"]);
             c
         }
-        ShellKind::Powershell => unreachable!("PowerShell is pinned by exact-string tests only"),
+        ShellKind::Powershell | ShellKind::Sh => {
+            unreachable!("PowerShell is pinned by exact-string tests only; sh is in ship.rs")
+        }
     };
     cmd.arg(script)
         .env_clear()
@@ -57,7 +59,9 @@ fn eval_then_env(kind: ShellKind) -> &'static str {
              builtin printf '%s' $script | builtin source -\n\
              env -0"
         }
-        ShellKind::Powershell => unreachable!("PowerShell is pinned by exact-string tests only"),
+        ShellKind::Powershell | ShellKind::Sh => {
+            unreachable!("PowerShell is pinned by exact-string tests only; sh is in ship.rs")
+        }
     }
 }
 
@@ -237,7 +241,9 @@ fn hostile(kind: ShellKind) -> String {
                 .map(|f| format!("function {f}; echo HIJACKED; end\n"))
                 .collect();
         }
-        ShellKind::Powershell => unreachable!("PowerShell is pinned by exact-string tests only"),
+        ShellKind::Powershell | ShellKind::Sh => {
+            unreachable!("PowerShell is pinned by exact-string tests only; sh is in ship.rs")
+        }
     };
     let mut text = String::from(if kind == ShellKind::Bash {
         "shopt -s expand_aliases\n"
@@ -827,7 +833,7 @@ impl Interactive {
                     ],
                 )
             }
-            ShellKind::Powershell => {
+            ShellKind::Powershell | ShellKind::Sh => {
                 unreachable!("PowerShell is pinned by exact-string tests only")
             }
         };
