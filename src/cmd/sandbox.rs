@@ -9,7 +9,9 @@ use crate::env::Env;
 use crate::error::{Error, exit};
 use crate::fsutil;
 use crate::sandbox::child::{self, Signals};
-use crate::sandbox::home::{KEEP_BROWSER_VAR, REMOVED_VARS, SandboxHome, shell_quote};
+use crate::sandbox::home::{
+    KEEP_BROWSER_VAR, REMOVED_VARS, SandboxHome, path_with_exe_dir, shell_quote,
+};
 use crate::sandbox::{self, Options, SandboxError, browse};
 
 pub fn run(args: SandboxArgs) -> Result<(), Error> {
@@ -36,8 +38,11 @@ async fn serve(args: SandboxArgs) -> Result<(), Error> {
     .map_err(to_error)?;
     let base_url = running.base_url.clone();
     let home = SandboxHome::create(&base_url).map_err(to_error)?;
-    let vars = home.env_vars(&base_url, browser_command()?);
+    let mut vars = home.env_vars(&base_url, browser_command()?);
     if !args.command.is_empty() {
+        let path = Env::process().var_os("PATH");
+        let exe = std::env::current_exe()?;
+        vars.push(("PATH", path_with_exe_dir(&exe, path.as_deref())));
         write_ready_file(&args, &base_url)?;
         let code = child::run(&args.command, &vars, REMOVED_VARS)
             .await
