@@ -72,3 +72,27 @@ pub fn succeeded(child: Child) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// A value of up to 20 characters that have broken shell quoting somewhere: quotes of every kind,
+/// expansion and glob characters, history `!`, whitespace, control bytes (not NUL), UTF-8 of every
+/// width, sometimes a trailing backslash. (`shell.rs` has its own copy, to fold into this one.)
+pub fn hostile_value() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let hostile_char = prop_oneof![
+        4 => prop::sample::select(vec![
+            '\'', '"', '\\', '$', '`', '!', '\n', '\t', '\r', ' ', '*', '?', '~', '#', ';', '&',
+            '|', '(', ')', '{', '}', '[', ']', '<', '>', '=', '%', '^', ',', '-', ':', '@', 'é',
+            '‘', '’', '‚', '‛', '“', '€', '𝄞', '\u{a0}', '\u{feff}',
+        ]),
+        2 => prop_oneof![(1u8..0x20).prop_map(char::from), Just('\x7f')],
+        2 => any::<char>().prop_filter("no NUL", |c| *c != '\0'),
+        3 => prop::char::range('a', 'z'),
+    ];
+    (prop::collection::vec(hostile_char, 0..20), any::<bool>()).prop_map(|(chars, backslash)| {
+        let mut value: String = chars.into_iter().collect();
+        if backslash {
+            value.push('\\');
+        }
+        value
+    })
+}

@@ -10,4 +10,5 @@ mod login;
 mod prompt;
 mod sandbox;
 mod shell;
+mod ship;
 mod sso;
