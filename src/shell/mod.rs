@@ -54,7 +54,7 @@ pub enum ShellKind {
 #[derive(Debug, thiserror::Error)]
 pub enum ShellError {
     #[error(
-        "cannot tell the shell from $SHELL ({0}); pass --shell bash, zsh, fish, sh or powershell"
+        "cannot tell the shell from $SHELL ({0}); pass --shell bash, zsh, fish or powershell (or sh for dash, ksh, busybox sh)"
     )]
     Unknown(String),
     #[error(
@@ -246,7 +246,7 @@ mod tests {
         let err = detect("/bin/tcsh").unwrap_err().to_string();
         assert_eq!(
             err,
-            "cannot tell the shell from $SHELL (/bin/tcsh); pass --shell bash, zsh, fish, sh or powershell"
+            "cannot tell the shell from $SHELL (/bin/tcsh); pass --shell bash, zsh, fish or powershell (or sh for dash, ksh, busybox sh)"
         );
         assert!(matches!(detect("/bin/bash/"), Err(ShellError::Unknown(_))));
         let unset = ShellKind::from_env(&Env::from_map::<&str, &str>([])).unwrap_err();
