@@ -14,7 +14,7 @@ use crate::shell::ShellKind;
 #[derive(Debug, Parser)]
 #[command(
     name = "ssoenv",
-    version,
+    version = env!("SSOENV_VERSION"),
     about = "AWS IAM Identity Center credentials in every shell, tool and prompt",
     propagate_version = true
 )]
@@ -444,5 +444,52 @@ mod tests {
                 path.display()
             );
         }
+    }
+
+    /// `man/` holds the manual pages, one for `ssoenv` and one per command (`ssoenv-login.1`, as
+    /// git names its own), rendered from these definitions by clap_mangen. They carry the crate's
+    /// version without the commit, so a commit alone never makes them stale. Regenerate with
+    /// `SSOENV_UPDATE_MAN=1 cargo test --lib checked_in_man_pages`.
+    #[test]
+    fn checked_in_man_pages_are_current() {
+        use clap::CommandFactory;
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("man");
+        let fresh = tempfile::tempdir().unwrap();
+        let cmd = Cli::command().version(env!("CARGO_PKG_VERSION"));
+        clap_mangen::generate_to(cmd, fresh.path()).unwrap();
+        let names = |dir: &std::path::Path| -> Vec<std::ffi::OsString> {
+            let mut names: Vec<_> = std::fs::read_dir(dir)
+                .map(|entries| entries.map(|e| e.unwrap().file_name()).collect())
+                .unwrap_or_default();
+            names.sort();
+            names
+        };
+        let update = std::env::var_os("SSOENV_UPDATE_MAN").is_some();
+        if update {
+            std::fs::create_dir_all(&dir).unwrap();
+            for stale in names(&dir) {
+                std::fs::remove_file(dir.join(stale)).unwrap();
+            }
+        }
+        let want_names = names(fresh.path());
+        for name in &want_names {
+            let want = std::fs::read(fresh.path().join(name)).unwrap();
+            let path = dir.join(name);
+            if update {
+                std::fs::write(&path, &want).unwrap();
+            }
+            let have = std::fs::read(&path).unwrap_or_default();
+            assert!(
+                have == want,
+                "{} is stale: run SSOENV_UPDATE_MAN=1 cargo test --lib checked_in_man_pages",
+                path.display()
+            );
+        }
+        assert_eq!(
+            names(&dir),
+            want_names,
+            "man/ holds pages for commands that no longer exist: \
+             run SSOENV_UPDATE_MAN=1 cargo test --lib checked_in_man_pages"
+        );
     }
 }

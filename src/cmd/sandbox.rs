@@ -11,7 +11,7 @@ use crate::exit;
 use crate::fsutil;
 use crate::runtime;
 use crate::sandbox::child::{self, Signals};
-use crate::sandbox::home::{KEEP_BROWSER_VAR, REMOVED_VARS, SandboxHome};
+use crate::sandbox::home::{KEEP_BROWSER_VAR, REMOVED_VARS, SandboxHome, path_with_exe_dir};
 use crate::sandbox::{self, Options, SandboxError, browse};
 use crate::shell::{self, ShellKind};
 
@@ -37,8 +37,11 @@ async fn serve(args: SandboxArgs, env: &Env) -> Result<(), Error> {
     .map_err(to_error)?;
     let base_url = running.base_url.clone();
     let home = SandboxHome::create(&base_url).map_err(to_error)?;
-    let vars = home.env_vars(&base_url, browser_command(env)?);
+    let mut vars = home.env_vars(&base_url, browser_command(env)?);
     if !args.command.is_empty() {
+        let path = env.var_os("PATH");
+        let exe = std::env::current_exe()?;
+        vars.push(("PATH", path_with_exe_dir(&exe, path.as_deref())));
         write_ready_file(&args, &base_url)?;
         let code = child::run(&args.command, &vars, REMOVED_VARS)
             .await

@@ -2,7 +2,7 @@
 //! pointing at the sandbox, an empty credentials file, and the environment that points tools at
 //! them, so the user's own `~/.aws` is never read or written.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 
 use ini::{EscapePolicy, Ini, LineSeparator, WriteOption};
@@ -92,6 +92,17 @@ impl SandboxHome {
     }
 }
 
+/// `PATH` for a sandboxed command: the running ssoenv's own directory first, so the `ssoenv` the
+/// command runs is this very binary (the one serving the sandbox) even when it was started from a
+/// build tree rather than found on `PATH`; then the caller's `PATH`.
+pub fn path_with_exe_dir(exe: &Path, path: Option<&OsStr>) -> OsString {
+    let dirs = exe.parent().into_iter().map(Path::to_path_buf);
+    let rest = path.into_iter().flat_map(std::env::split_paths);
+    // A directory holding the separator cannot be listed: then the caller's PATH, unchanged.
+    std::env::join_paths(dirs.chain(rest))
+        .unwrap_or_else(|_| path.map(OsStr::to_os_string).unwrap_or_default())
+}
+
 /// The profiles: two on an sso-session (dev, readonly), a legacy one (prod), a role chain on top
 /// of dev (admin), and a default region.
 pub fn config_text(base_url: &str) -> String {
@@ -164,6 +175,18 @@ mod tests {
             Some("us-east-1")
         );
         assert!(text.contains("[profile dev]\n"));
+    }
+
+    #[test]
+    fn a_sandboxed_command_finds_this_ssoenv_first_on_its_path() {
+        let exe = Path::new("/build/target/debug/ssoenv");
+        assert_eq!(
+            path_with_exe_dir(exe, Some(OsStr::new("/usr/bin:/bin"))),
+            "/build/target/debug:/usr/bin:/bin"
+        );
+        assert_eq!(path_with_exe_dir(exe, None), "/build/target/debug");
+        let odd = Path::new("/a:b/ssoenv");
+        assert_eq!(path_with_exe_dir(odd, Some(OsStr::new("/bin"))), "/bin");
     }
 
     #[test]

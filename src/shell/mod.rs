@@ -54,14 +54,22 @@ pub enum ShellKind {
     #[value(alias = "nushell")]
     Nu,
     Elvish,
+    /// POSIX sh (dash, ksh, busybox ash): bash's quoting, which is POSIX; no hook.
+    #[value(alias = "dash", alias = "ash", alias = "ksh")]
+    Sh,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShellError {
     #[error(
-        "cannot tell the shell from $SHELL ({0}); pass --shell bash, zsh, fish, powershell, nu or elvish"
+        "cannot tell the shell from $SHELL ({0}); pass --shell bash, zsh, fish, powershell, nu or elvish (or sh for dash, ksh, busybox sh)"
     )]
     Unknown(String),
+    #[error(
+        "ssoenv has no hook for POSIX sh, which has no completion to register; \
+         use bash, zsh, fish or powershell, or evaluate `ssoenv env --shell sh PROFILE` yourself"
+    )]
+    NoHook,
     #[error(
         "`{0}` is not a valid variable name (letters, digits and `_`, not starting with a digit)"
     )]
@@ -110,6 +118,9 @@ pub fn init(kind: ShellKind, exe: &Path, cmd: &str) -> Result<String, ShellError
         .to_str()
         .ok_or_else(|| ShellError::NonUtf8Exe(exe.to_path_buf()))?;
     let shell = kind.shell();
+    if shell.hook().is_empty() {
+        return Err(ShellError::NoHook);
+    }
     // The exe goes in last, so a path that happens to contain a placeholder stays as it is.
     let parts: Vec<String> = shell
         .hook()
@@ -144,6 +155,7 @@ impl ShellKind {
             "pwsh" | "powershell" => Ok(ShellKind::Powershell),
             "nu" | "nushell" => Ok(ShellKind::Nu),
             "elvish" => Ok(ShellKind::Elvish),
+            "sh" | "dash" | "ash" | "ksh" | "ksh93" | "mksh" | "busybox" => Ok(ShellKind::Sh),
             _ => Err(ShellError::Unknown(shell)),
         }
     }
@@ -157,6 +169,7 @@ impl ShellKind {
             ShellKind::Powershell => "powershell",
             ShellKind::Nu => "nu",
             ShellKind::Elvish => "elvish",
+            ShellKind::Sh => "sh",
         }
     }
 
@@ -168,6 +181,7 @@ impl ShellKind {
             ShellKind::Powershell => &pwsh::Pwsh,
             ShellKind::Nu => &nu::Nu,
             ShellKind::Elvish => &elvish::Elvish,
+            ShellKind::Sh => &posix::SH,
         }
     }
 }
@@ -197,6 +211,16 @@ mod tests {
         );
         assert_eq!(detect("/usr/bin/nu").unwrap(), ShellKind::Nu);
         assert_eq!(detect("/usr/bin/elvish").unwrap(), ShellKind::Elvish);
+        for sh in [
+            "/bin/sh",
+            "/usr/bin/dash",
+            "/bin/ksh",
+            "/bin/mksh",
+            "/bin/ash",
+            "/bin/busybox",
+        ] {
+            assert_eq!(detect(sh).unwrap(), ShellKind::Sh, "{sh}");
+        }
     }
 
     #[test]
@@ -204,7 +228,7 @@ mod tests {
         let err = detect("/bin/tcsh").unwrap_err().to_string();
         assert_eq!(
             err,
-            "cannot tell the shell from $SHELL (/bin/tcsh); pass --shell bash, zsh, fish, powershell, nu or elvish"
+            "cannot tell the shell from $SHELL (/bin/tcsh); pass --shell bash, zsh, fish, powershell, nu or elvish (or sh for dash, ksh, busybox sh)"
         );
         assert!(matches!(detect("/bin/bash/"), Err(ShellError::Unknown(_))));
         let unset = ShellKind::from_env(&Env::from_map::<&str, &str>([])).unwrap_err();
@@ -249,7 +273,10 @@ mod tests {
 
     #[test]
     fn init_fills_in_the_exe_quoted_and_the_function_name() {
-        for kind in ShellKind::value_variants() {
+        for kind in ShellKind::value_variants()
+            .iter()
+            .filter(|k| **k != ShellKind::Sh)
+        {
             let hook = init(*kind, Path::new("/x/__SSOENV_CMD__/ssoenv"), "awsp").unwrap();
             assert!(!hook.contains("__SSOENV_EXE__"), "{kind:?}");
             assert!(hook.contains("/x/__SSOENV_CMD__/ssoenv"), "{kind:?}");
@@ -259,6 +286,13 @@ mod tests {
                 Err(ShellError::InvalidCommandName(n)) if n == "a b"
             ));
         }
+    }
+
+    #[test]
+    fn init_for_posix_sh_is_refused_with_the_shells_that_have_a_hook() {
+        let err = init(ShellKind::Sh, Path::new("/x/ssoenv"), "asp").unwrap_err();
+        assert!(matches!(err, ShellError::NoHook));
+        assert!(err.to_string().contains("env --shell sh"), "{err}");
     }
 
     #[cfg(unix)]

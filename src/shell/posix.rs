@@ -1,4 +1,4 @@
-//! bash and zsh: `export NAME=VALUE` and `unset -v NAME`.
+//! bash, zsh and POSIX sh: `export NAME=VALUE` and `unset -v NAME`.
 //!
 //! Quoting:
 //! - A non-empty value made only of `A-Z a-z 0-9 _ % + , . / : @ = -`, not starting with `=`, is
@@ -33,6 +33,9 @@ pub(super) const BASH: Posix = Posix {
 pub(super) const ZSH: Posix = Posix {
     hook: include_str!("../../shell/ssoenv.zsh"),
 };
+
+/// POSIX sh has `export`, `unset -v` and these quotes, but no completion: no hook.
+pub(super) const SH: Posix = Posix { hook: "" };
 
 impl Shell for Posix {
     fn quote<'a>(&self, value: &'a str) -> Cow<'a, str> {

@@ -14,3 +14,4 @@ mod prompt;
 mod sandbox;
 mod service_faults;
 mod shell;
+mod ship;

@@ -14,7 +14,9 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use ssoenv::shell::{EnvChange, ShellError, ShellKind, init, render};
 
-use crate::common::shell::{ELVISH_EDITOR, assert_completions, strict_shell, with_hook};
+use crate::common::shell::{
+    ELVISH_EDITOR, assert_completions, hostile_value, strict_shell, with_hook,
+};
 use crate::common::{Home, run, ssoenv_bin};
 
 const REAL_SHELLS: [ShellKind; 3] = [ShellKind::Bash, ShellKind::Zsh, ShellKind::Fish];
@@ -38,6 +40,7 @@ fn eval_then_env(kind: ShellKind) -> &'static str {
         }
         ShellKind::Elvish => "eval (slurp < $E:SCRIPT_FILE)\nenv -0",
         ShellKind::Powershell => unreachable!("PowerShell is pinned by exact-string tests only"),
+        ShellKind::Sh => unreachable!("POSIX sh has no hook; its round trips are in ship.rs"),
     }
 }
 
@@ -67,32 +70,6 @@ fn exported(kind: ShellKind, home: &Home, changes: &[EnvChange]) -> BTreeMap<Str
         .collect()
 }
 
-/// Characters that have broken shell quoting somewhere: quotes of every kind, expansion and glob
-/// characters, history `!`, whitespace, control bytes (not NUL), and UTF-8 of every width.
-fn tricky_char() -> impl Strategy<Value = char> {
-    prop_oneof![
-        4 => prop::sample::select(vec![
-            '\'', '"', '\\', '$', '`', '!', '\n', '\t', '\r', ' ', '*', '?', '~', '#', ';', '&',
-            '|', '(', ')', '{', '}', '[', ']', '<', '>', '=', '%', '^', ',', '-', ':', '@', 'é',
-            '‘', '’', '‚', '‛', '“', '€', '𝄞', '\u{a0}', '\u{feff}',
-        ]),
-        2 => prop_oneof![(1u8..0x20).prop_map(char::from), Just('\x7f')],
-        2 => any::<char>().prop_filter("no NUL", |c| *c != '\0'),
-        3 => prop::char::range('a', 'z'),
-    ]
-}
-
-/// A value of up to 20 tricky characters, sometimes ending in a backslash.
-fn tricky_value() -> impl Strategy<Value = String> {
-    (prop::collection::vec(tricky_char(), 0..20), any::<bool>()).prop_map(|(chars, backslash)| {
-        let mut value: String = chars.into_iter().collect();
-        if backslash {
-            value.push('\\');
-        }
-        value
-    })
-}
-
 /// 40 batches of 200 values: 8,000 round trips per shell, one shell process per batch.
 fn values_round_trip(kind: ShellKind) {
     let home = Home::new();
@@ -102,7 +79,7 @@ fn values_round_trip(kind: ShellKind) {
         ..Config::default()
     };
     let mut runner = TestRunner::new(config);
-    let batch = prop::collection::vec(tricky_value(), 200);
+    let batch = prop::collection::vec(hostile_value(), 200);
     let result = runner.run(&batch, |values| {
         let changes: Vec<EnvChange> = values
             .iter()
@@ -1025,7 +1002,7 @@ impl Interactive {
                     ],
                 )
             }
-            ShellKind::Powershell | ShellKind::Nu | ShellKind::Elvish => {
+            ShellKind::Powershell | ShellKind::Nu | ShellKind::Elvish | ShellKind::Sh => {
                 unreachable!("only bash, zsh and fish are driven through tmux")
             }
         };

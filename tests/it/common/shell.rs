@@ -46,6 +46,7 @@ pub fn strict_shell(kind: ShellKind, home: &Path, script: &str) -> Command {
             c
         }
         ShellKind::Powershell => unreachable!("PowerShell is pinned by exact-string tests only"),
+        ShellKind::Sh => unreachable!("POSIX sh has no hook; its round trips are in ship.rs"),
     };
     cmd.arg(script)
         .env_clear()
@@ -86,6 +87,7 @@ pub fn hostile(kind: ShellKind) -> String {
         }
         ShellKind::Nu | ShellKind::Elvish => return String::new(),
         ShellKind::Powershell => unreachable!("PowerShell is pinned by exact-string tests only"),
+        ShellKind::Sh => unreachable!("POSIX sh has no hook; its round trips are in ship.rs"),
     };
     let mut text = String::from(if kind == ShellKind::Bash {
         "shopt -s expand_aliases\n"
@@ -164,4 +166,32 @@ pub fn assert_completions(
             "{kind:?}"
         );
     }
+}
+
+/// Characters that have broken shell quoting somewhere: quotes of every kind, expansion and glob
+/// characters, history `!`, whitespace, control bytes (not NUL), and UTF-8 of every width.
+fn hostile_char() -> impl proptest::strategy::Strategy<Value = char> {
+    use proptest::prelude::*;
+    prop_oneof![
+        4 => prop::sample::select(vec![
+            '\'', '"', '\\', '$', '`', '!', '\n', '\t', '\r', ' ', '*', '?', '~', '#', ';', '&',
+            '|', '(', ')', '{', '}', '[', ']', '<', '>', '=', '%', '^', ',', '-', ':', '@', 'é',
+            '‘', '’', '‚', '‛', '“', '€', '𝄞', '\u{a0}', '\u{feff}',
+        ]),
+        2 => prop_oneof![(1u8..0x20).prop_map(char::from), Just('\x7f')],
+        2 => any::<char>().prop_filter("no NUL", |c| *c != '\0'),
+        3 => prop::char::range('a', 'z'),
+    ]
+}
+
+/// A value of up to 20 such characters, sometimes ending in a backslash.
+pub fn hostile_value() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    (prop::collection::vec(hostile_char(), 0..20), any::<bool>()).prop_map(|(chars, backslash)| {
+        let mut value: String = chars.into_iter().collect();
+        if backslash {
+            value.push('\\');
+        }
+        value
+    })
 }
