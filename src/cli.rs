@@ -118,9 +118,14 @@ pub struct EnvArgs {
     /// Clear every variable ssoenv sets.
     #[arg(long, conflicts_with_all = ["profile", "profile_flag"])]
     pub unset: bool,
-    /// Log in first when the profile's SSO session needs it (what `asp` does).
+    /// Log in first when the profile's SSO session needs it (what `asp` does). Without it,
+    /// `--credentials` logs in only when a person is at the terminal.
     #[arg(long, conflicts_with = "unset")]
     pub login: bool,
+    /// Never log in, even with a person at the terminal: fail with the command to run
+    /// (also `SSOENV_NO_LOGIN=1`).
+    #[arg(long, conflicts_with = "login")]
+    pub no_login: bool,
 }
 
 #[derive(Debug, Args)]
@@ -128,6 +133,10 @@ pub struct ExecArgs {
     /// The profile name (instead of giving it before the command).
     #[arg(long = "profile", value_name = "PROFILE", add = profile_completer())]
     pub profile_flag: Option<String>,
+    /// Never log in, even with a person at the terminal: fail with the command to run
+    /// (also `SSOENV_NO_LOGIN=1`).
+    #[arg(long)]
+    pub no_login: bool,
     /// The profile name.
     #[arg(value_name = "PROFILE", add = profile_completer())]
     pub profile: Option<String>,
@@ -168,6 +177,10 @@ pub struct WhoamiArgs {
     /// Ask STS GetCallerIdentity and print the ARN (uses the network).
     #[arg(long)]
     pub verify: bool,
+    /// Never log in, even with a person at the terminal: fail with the command to run
+    /// (also `SSOENV_NO_LOGIN=1`).
+    #[arg(long)]
+    pub no_login: bool,
 }
 
 #[derive(Debug, Args)]
