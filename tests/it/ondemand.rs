@@ -182,3 +182,99 @@ fn env_credentials_without_a_terminal_does_not_log_in() {
     assert!(stderr.contains("`ssoenv login dev`"), "{stderr}");
     assert_eq!(browser.calls(), Vec::<String>::new());
 }
+
+/// A stand-in for ssoenv's sso-oidc endpoint: the first refresh ssoenv sends waits while botocore
+/// refreshes the same session (rotating the refresh token ssoenv holds and rewriting the token
+/// file), then goes on to the sandbox; everything is passed through byte for byte. Prints its
+/// port, and appends each refresh it saw from ssoenv to `$DIR/refreshes`.
+const ROTATING_PROXY: &str = r#"
+import http.server, os, sys, urllib.request, urllib.error
+import botocore.session
+SANDBOX = os.environ["SANDBOX"]
+DIR = os.environ["DIR"]
+class Proxy(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        if b'"refresh_token"' in body:
+            with open(os.path.join(DIR, "refreshes"), "a") as f:
+                f.write("refresh\n")
+            if not os.path.exists(os.path.join(DIR, "botocore-done")):
+                botocore.session.Session(profile="dev").get_credentials().get_frozen_credentials()
+                open(os.path.join(DIR, "botocore-done"), "w").close()
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+        request = urllib.request.Request(SANDBOX + self.path, data=body, headers=headers, method="POST")
+        try:
+            response = urllib.request.urlopen(request)
+        except urllib.error.HTTPError as e:
+            response = e
+        data = response.read()
+        self.send_response(response.status if hasattr(response, "status") else response.code)
+        for k, v in response.headers.items():
+            if k.lower() not in ("transfer-encoding", "connection", "content-length", "date", "server"):
+                self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Proxy)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"#;
+
+#[test]
+fn a_refresh_token_rotated_by_botocore_is_not_a_lost_session() {
+    use std::io::BufRead;
+
+    let setup = Setup::new(&[]);
+    setup.login("dev");
+    let path = token_path(&setup);
+    // Expired, so the copy ssoenv reads is useless by itself, and refreshable.
+    crate::common::setup::set_expiry(&path, -5);
+    let _ = std::fs::remove_dir_all(cli_cache(&setup));
+    let (_, before) = read_token(&path);
+    let dir = tempfile::tempdir().unwrap();
+    let mut proxy = Command::new("python3");
+    proxy.args(["-c", ROTATING_PROXY]);
+    setup.aws_env(&mut proxy);
+    let mut proxy = proxy
+        .env("SANDBOX", &setup.sandbox.url)
+        .env("DIR", dir.path())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    struct Kill(Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut port = String::new();
+    std::io::BufReader::new(proxy.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let _proxy = Kill(proxy);
+    setup.sandbox.reset_stats();
+
+    let browser = Browser::new(true);
+    let mut cmd = setup.ssoenv(["credential-process", "dev"]);
+    cmd.env(
+        "AWS_ENDPOINT_URL_SSO_OIDC",
+        format!("http://127.0.0.1:{}", port.trim()),
+    )
+    .env("BROWSER", &browser.command);
+    let (out, stdout, stderr) = run(&mut cmd);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stdout.contains("\"AccessKeyId\""), "{stdout}");
+    assert!(dir.path().join("botocore-done").exists());
+    let (_, after) = read_token(&path);
+    assert_ne!(after["refreshToken"], before["refreshToken"], "rotated");
+    // One refresh by botocore, one refused from ssoenv; no second try, no login.
+    let refreshes = std::fs::read_to_string(dir.path().join("refreshes")).unwrap();
+    assert_eq!(refreshes.lines().count(), 1, "{refreshes}");
+    let stats = setup.sandbox.stats();
+    assert_eq!(stats["CreateToken"]["refresh_token"], 2, "{stats}");
+    assert_eq!(stats["CreateToken"]["authorization_code"], 0, "{stats}");
+    assert_eq!(browser.calls(), Vec::<String>::new());
+}

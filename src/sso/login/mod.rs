@@ -119,12 +119,21 @@ async fn usable_token(
         TokenStatus::Valid { expires_at } => Some(Outcome::AlreadyValid { expires_at }),
         // A session the service has ended refuses the refresh: then log in.
         TokenStatus::Refreshable { .. } => {
-            client::refresh(env, session, options.profile.as_deref(), &token)
-                .await
-                .ok()
-                .map(|fresh| Outcome::Refreshed {
+            match client::refresh(env, session, options.profile.as_deref(), &token).await {
+                Ok(fresh) => Some(Outcome::Refreshed {
                     expires_at: fresh.expires_at,
-                })
+                }),
+                // Another tool may have just rotated the refresh token (see
+                // `cache::refreshed_elsewhere`).
+                Err(SsoError::SessionEnded) => {
+                    cache::refreshed_elsewhere(env, report, session, &token).map(|fresh| {
+                        Outcome::AlreadyValid {
+                            expires_at: fresh.expires_at,
+                        }
+                    })
+                }
+                Err(_) => None,
+            }
         }
         TokenStatus::Expired { .. } | TokenStatus::Missing => None,
     })
