@@ -91,6 +91,10 @@ pub struct LoginArgs {
     /// Log in even when a valid or refreshable token exists.
     #[arg(long)]
     pub force: bool,
+    /// The 127.0.0.1 port the browser is redirected to (PKCE), e.g. for
+    /// `ssh -L PORT:127.0.0.1:PORT`; default: a random free one.
+    #[arg(long, value_name = "PORT", conflicts_with = "use_device_code", value_parser = clap::value_parser!(u16).range(1..))]
+    pub redirect_port: Option<u16>,
 }
 
 #[derive(Debug, Args)]

@@ -13,18 +13,25 @@ use crate::sso::{self, LoginOptions, Outcome};
 use crate::time::human;
 
 pub fn run(args: LoginArgs, env: &Env, report: &Reporter) -> Result<(), Error> {
-    let (session, profile) = match &args.sso_session {
-        Some(name) => (AwsConfig::load(env)?.named_session(name)?, None),
+    let (session, profile, configured_device_code) = match &args.sso_session {
+        Some(name) => {
+            let config = AwsConfig::load(env)?;
+            let session = config.named_session(name)?;
+            (session, None, config.use_device_code(None, Some(name)))
+        }
         None => {
             let selected = Selected::load(env, args.profile.name())?;
-            (selected.sso_session()?, Some(selected.profile.name.clone()))
+            let session = selected.sso_session()?;
+            let device = selected.login_options().use_device_code;
+            (session, Some(selected.profile.name.clone()), device)
         }
     };
     let options = LoginOptions {
         profile,
-        use_device_code: args.use_device_code,
+        use_device_code: args.use_device_code || configured_device_code,
         no_browser: args.no_browser,
         force: args.force,
+        redirect_port: args.redirect_port,
     };
     let runtime = runtime::start().map_err(ActiveError::Runtime)?;
     let outcome = runtime.block_on(sso::login(env, report, &session, options))?;

@@ -286,7 +286,8 @@ pub fn registration_key(session: &SsoSession<'_>) -> String {
     sha1_hex(&dumps(&args, Separators::Default))
 }
 
-fn registration_path(env: &Env, session: &SsoSession<'_>) -> Option<PathBuf> {
+/// Where the session's client registration is cached.
+pub fn registration_path(env: &Env, session: &SsoSession<'_>) -> Option<PathBuf> {
     env.sso_cache_dir()
         .map(|d| d.join(format!("{}.json", registration_key(session))))
 }

@@ -2,6 +2,7 @@
 //! only with a person at the terminal; background callers fail at once with the command to run,
 //! and never open a browser.
 
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -277,4 +278,290 @@ fn a_refresh_token_rotated_by_botocore_is_not_a_lost_session() {
     assert_eq!(stats["CreateToken"]["refresh_token"], 2, "{stats}");
     assert_eq!(stats["CreateToken"]["authorization_code"], 0, "{stats}");
     assert_eq!(browser.calls(), Vec::<String>::new());
+}
+
+/// A folder for `PATH` with stand-ins for `xdg-open` and (when `wslview`) `wslview`: each
+/// records its URL in `calls` (`NAME URL`), then fetches it as a browser would.
+fn openers(wslview: bool) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let names: &[&str] = if wslview {
+        &["xdg-open", "wslview"]
+    } else {
+        &["xdg-open"]
+    };
+    for name in names {
+        let path = dir.path().join(name);
+        std::fs::write(
+            &path,
+            format!(
+                "#!/bin/sh\nprintf '{name} %s\\n' \"$1\" >> '{}/calls'\nexec curl -sSfL -o /dev/null \"$1\"\n",
+                dir.path().display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    dir
+}
+
+/// `ssoenv login dev` on a machine described by `vars` and the probe root's files, with no
+/// `BROWSER` and the stand-in openers first on `PATH`.
+fn login_on(setup: &Setup, bin: &Path, root: &Path, vars: &[(&str, &str)]) -> (Output, String) {
+    let mut cmd = setup.ssoenv(["login", "dev"]);
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    cmd.env_remove("BROWSER")
+        .env("PATH", path)
+        .env("SSOENV_PROBE_ROOT", root)
+        .envs(vars.iter().copied())
+        .stdin(Stdio::null());
+    let (out, _, stderr) = run(&mut cmd);
+    (out, stderr)
+}
+
+#[test]
+fn the_flow_follows_whether_a_browser_can_open_here() {
+    let plain = tempfile::tempdir().unwrap();
+    let root_with = |file: &str, text: &str| {
+        let root = tempfile::tempdir().unwrap();
+        let path = root.path().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+        root
+    };
+    let docker = root_with(".dockerenv", "");
+    let podman = root_with("run/.containerenv", "");
+    let wsl = root_with(
+        "proc/sys/kernel/osrelease",
+        "5.15.167.4-microsoft-standard-WSL2",
+    );
+    let display = ("DISPLAY", ":0");
+    // (case, probe root, variables, wslview on PATH, the opener expected or None for device)
+    type Case<'a> = (
+        &'a str,
+        &'a Path,
+        Vec<(&'a str, &'a str)>,
+        bool,
+        Option<&'a str>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "desktop",
+            plain.path(),
+            vec![display],
+            false,
+            Some("xdg-open"),
+        ),
+        (
+            "wayland",
+            plain.path(),
+            vec![("WAYLAND_DISPLAY", "wayland-0")],
+            false,
+            Some("xdg-open"),
+        ),
+        ("no display", plain.path(), vec![], false, None),
+        (
+            "ssh connection",
+            plain.path(),
+            vec![display, ("SSH_CONNECTION", "1 2 3 4")],
+            false,
+            None,
+        ),
+        (
+            "ssh tty",
+            plain.path(),
+            vec![display, ("SSH_TTY", "/dev/pts/1")],
+            false,
+            None,
+        ),
+        ("docker", docker.path(), vec![display], false, None),
+        ("podman", podman.path(), vec![display], false, None),
+        (
+            "wsl with wslview",
+            wsl.path(),
+            vec![],
+            true,
+            Some("wslview"),
+        ),
+        (
+            "wsl without wslview",
+            wsl.path(),
+            vec![display],
+            false,
+            None,
+        ),
+    ];
+    for (case, root, vars, wslview, opener) in cases {
+        let setup = Setup::new(&["--auto-approve"]);
+        let bin = openers(wslview);
+        let (out, stderr) = login_on(&setup, bin.path(), root, &vars);
+        assert!(out.status.success(), "{case}: {stderr}");
+        let calls = std::fs::read_to_string(bin.path().join("calls")).unwrap_or_default();
+        let stats = setup.sandbox.stats();
+        match opener {
+            Some(name) => {
+                assert_eq!(calls.lines().count(), 1, "{case}: {calls}");
+                assert!(
+                    calls.starts_with(&format!("{name} http")),
+                    "{case}: {calls}"
+                );
+                assert_eq!(
+                    stats["CreateToken"]["authorization_code"], 1,
+                    "{case}: {stats}"
+                );
+            }
+            None => {
+                assert_eq!(calls, "", "{case}");
+                assert_eq!(stats["StartDeviceAuthorization"], 1, "{case}: {stats}");
+                assert_eq!(
+                    stats["CreateToken"]["authorization_code"], 0,
+                    "{case}: {stats}"
+                );
+            }
+        }
+    }
+}
+
+/// Reads `child`'s stderr until a line that is a URL; returns it.
+fn printed_url(child: &mut Child) -> (String, String) {
+    use std::io::BufRead;
+    let mut seen = String::new();
+    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        seen.push_str(&line);
+        seen.push('\n');
+        if line.starts_with("http") {
+            std::thread::spawn(move || lines.for_each(drop));
+            return (line, seen);
+        }
+    }
+    panic!("no URL printed: {seen}");
+}
+
+fn open_by_hand(url: &str) {
+    let status = Command::new("curl")
+        .args(["-sSfL", "-o", "/dev/null", url])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn without_a_browser_the_device_flow_prints_the_url_and_code_and_waits() {
+    let setup = Setup::new(&[]);
+    let plain = tempfile::tempdir().unwrap();
+    let mut cmd = setup.ssoenv(["login", "dev"]);
+    cmd.env_remove("BROWSER")
+        .env("SSOENV_PROBE_ROOT", plain.path())
+        .env("SSH_CONNECTION", "10.0.0.1 22 10.0.0.2 22")
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().unwrap();
+    let (url, seen) = printed_url(&mut child);
+    assert!(seen.contains("an SSH session"), "{seen}");
+    open_by_hand(&url);
+    assert!(child.wait().unwrap().success());
+    assert!(token_path(&setup).exists());
+    assert_eq!(setup.sandbox.stats()["StartDeviceAuthorization"], 1);
+}
+
+#[test]
+fn a_failing_or_missing_opener_prints_the_url_and_the_login_still_completes() {
+    for browser in ["false", "/nonexistent/browser"] {
+        let setup = Setup::new(&[]);
+        let mut cmd = setup.ssoenv(["login", "dev"]);
+        cmd.env("BROWSER", browser)
+            .stdin(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().unwrap();
+        let (url, _) = printed_url(&mut child);
+        open_by_hand(&url);
+        assert!(child.wait().unwrap().success(), "{browser}");
+        assert!(token_path(&setup).exists(), "{browser}");
+    }
+}
+
+#[test]
+fn sso_use_device_code_selects_the_device_flow() {
+    for section in ["sso-session sandbox", "profile dev"] {
+        let setup = Setup::new(&["--auto-approve"]);
+        let config = setup.sandbox.config_text().replace(
+            &format!("[{section}]\n"),
+            &format!("[{section}]\nsso_use_device_code = True\n"),
+        );
+        setup.home.write_config(&config);
+        setup.login("dev");
+        let stats = setup.sandbox.stats();
+        assert_eq!(stats["StartDeviceAuthorization"], 1, "{section}: {stats}");
+        assert_eq!(stats["CreateToken"]["authorization_code"], 0, "{section}");
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn redirect_port_is_where_the_browser_comes_back_and_a_busy_one_is_a_clear_error() {
+    let setup = Setup::new(&[]);
+    let browser = Browser::new(true);
+    let port = free_port();
+    let mut cmd = setup.ssoenv(["login", "dev", "--redirect-port", &port.to_string()]);
+    cmd.env("BROWSER", &browser.command);
+    let (out, _, stderr) = run(&mut cmd);
+    assert!(out.status.success(), "{stderr}");
+    let url = browser.calls().remove(0);
+    assert!(url.contains(&format!("127.0.0.1%3A{port}%2F")), "{url}");
+
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().port();
+    let browser = Browser::new(true);
+    let mut cmd = setup.ssoenv([
+        "login",
+        "dev",
+        "--force",
+        "--redirect-port",
+        &port.to_string(),
+    ]);
+    cmd.env("BROWSER", &browser.command);
+    let (out, _, stderr) = run(&mut cmd);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("port {port} on 127.0.0.1 is in use")),
+        "{stderr}"
+    );
+    assert_eq!(browser.calls(), Vec::<String>::new());
+}
+
+#[test]
+fn ctrl_c_during_a_login_exits_130_and_leaves_nothing_behind() {
+    let setup = Setup::new(&[]);
+    // Records the URL and never comes back: a person who has not answered yet.
+    let browser = Browser::new(false);
+    let mut cmd = setup.ssoenv(["login", "dev"]);
+    cmd.env("BROWSER", &browser.command)
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped());
+    let child = cmd.spawn().unwrap();
+    browser.wait_for_call();
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    // SAFETY: the child has not been waited for, so the pid is still ours.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    let cache = crate::common::setup::sso_cache(&setup);
+    let left: Vec<_> = std::fs::read_dir(&cache)
+        .map(|d| d.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{left:?}");
+    // The locks went with the process: the next login goes ahead.
+    setup.login("dev");
+    assert!(token_path(&setup).exists());
 }
