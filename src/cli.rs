@@ -91,6 +91,10 @@ pub struct LoginArgs {
     /// Log in even when a valid or refreshable token exists.
     #[arg(long)]
     pub force: bool,
+    /// The 127.0.0.1 port the browser is redirected to (PKCE), e.g. for
+    /// `ssh -L PORT:127.0.0.1:PORT`; default: a random free one.
+    #[arg(long, value_name = "PORT", conflicts_with = "use_device_code", value_parser = clap::value_parser!(u16).range(1..))]
+    pub redirect_port: Option<u16>,
 }
 
 #[derive(Debug, Args)]
@@ -118,9 +122,14 @@ pub struct EnvArgs {
     /// Clear every variable ssoenv sets.
     #[arg(long, conflicts_with_all = ["profile", "profile_flag"])]
     pub unset: bool,
-    /// Log in first when the profile's SSO session needs it (what `asp` does).
+    /// Log in first when the profile's SSO session needs it (what `asp` does). Without it,
+    /// `--credentials` logs in only when a person is at the terminal.
     #[arg(long, conflicts_with = "unset")]
     pub login: bool,
+    /// Never log in, even with a person at the terminal: fail with the command to run
+    /// (also `SSOENV_NO_LOGIN=1`).
+    #[arg(long, conflicts_with = "login")]
+    pub no_login: bool,
 }
 
 #[derive(Debug, Args)]
@@ -128,6 +137,10 @@ pub struct ExecArgs {
     /// The profile name (instead of giving it before the command).
     #[arg(long = "profile", value_name = "PROFILE", add = profile_completer())]
     pub profile_flag: Option<String>,
+    /// Never log in, even with a person at the terminal: fail with the command to run
+    /// (also `SSOENV_NO_LOGIN=1`).
+    #[arg(long)]
+    pub no_login: bool,
     /// The profile name.
     #[arg(value_name = "PROFILE", add = profile_completer())]
     pub profile: Option<String>,
@@ -168,6 +181,10 @@ pub struct WhoamiArgs {
     /// Ask STS GetCallerIdentity and print the ARN (uses the network).
     #[arg(long)]
     pub verify: bool,
+    /// Never log in, even with a person at the terminal: fail with the command to run
+    /// (also `SSOENV_NO_LOGIN=1`).
+    #[arg(long)]
+    pub no_login: bool,
 }
 
 #[derive(Debug, Args)]

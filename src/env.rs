@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::Command;
 
@@ -69,12 +70,18 @@ impl ActiveProfile {
 #[derive(Debug, Clone, Default)]
 pub struct Env {
     overrides: Option<HashMap<String, OsString>>,
+    /// Whether a map-built environment has a person at its terminal (the real process asks the
+    /// terminal itself).
+    terminal: bool,
 }
 
 impl Env {
     /// The real process environment.
     pub fn process() -> Self {
-        Self { overrides: None }
+        Self {
+            overrides: None,
+            terminal: false,
+        }
     }
 
     /// A fixed set of variables; nothing else is visible.
@@ -87,7 +94,39 @@ impl Env {
                     .map(|(k, v)| (k.into(), v.into()))
                     .collect(),
             ),
+            terminal: false,
         }
+    }
+
+    /// A map-built environment with (or without) a person at its terminal, for tests.
+    pub fn with_terminal(mut self, terminal: bool) -> Self {
+        self.terminal = terminal;
+        self
+    }
+
+    /// Whether a person is at the terminal: standard input and standard error are both terminals.
+    /// Standard output is not asked: `asp` captures it (`eval "$(ssoenv env --login …)"`) while
+    /// its person still reads stderr and answers on stdin. A shell hook, an SDK's
+    /// `credential_process`, cron or CI has no terminal on one of them.
+    pub fn person_at_terminal(&self) -> bool {
+        match &self.overrides {
+            None => std::io::stdin().is_terminal() && std::io::stderr().is_terminal(),
+            Some(_) => self.terminal,
+        }
+    }
+
+    /// `SSOENV_NO_LOGIN` is set (to anything but `0` or `false`): never log in on demand.
+    pub fn login_disabled(&self) -> bool {
+        self.var("SSOENV_NO_LOGIN")
+            .is_some_and(|v| v != "0" && !v.eq_ignore_ascii_case("false"))
+    }
+
+    /// The one rule for logging in on demand (`exec`, `env --credentials`, `whoami --verify`):
+    /// only with a person at the terminal, and not when `--no-login` or `SSOENV_NO_LOGIN` says
+    /// no. Fifty background callers therefore fail at once with the command to run, and open no
+    /// browser.
+    pub fn may_log_in(&self, no_login: bool) -> bool {
+        !no_login && !self.login_disabled() && self.person_at_terminal()
     }
 
     /// A variable as an `OsString`, or `None` when unset.
@@ -210,6 +249,21 @@ mod tests {
             active(&[("AWS_PROFILE", "")]),
             ("default".into(), ProfileSource::Default)
         );
+    }
+
+    #[test]
+    fn logging_in_on_demand_needs_a_person_and_no_refusal() {
+        let person = Env::from_map([("HOME", "/h")]).with_terminal(true);
+        assert!(person.may_log_in(false));
+        assert!(!person.may_log_in(true), "--no-login");
+        assert!(
+            !Env::from_map([("HOME", "/h")]).may_log_in(false),
+            "no terminal"
+        );
+        for (value, refused) in [("1", true), ("yes", true), ("0", false), ("false", false)] {
+            let env = Env::from_map([("SSOENV_NO_LOGIN", value)]).with_terminal(true);
+            assert_eq!(!env.may_log_in(false), refused, "SSOENV_NO_LOGIN={value}");
+        }
     }
 
     #[test]

@@ -64,9 +64,14 @@ impl Selected {
 
     /// A login on this profile's behalf, through its endpoint settings.
     pub fn login_options(&self, env: &Env) -> Result<LoginOptions, SsoError> {
+        let session = self.sso_session().ok();
+        let session_name = session.as_ref().and_then(|s| s.name.as_deref());
         Ok(LoginOptions {
             client: self.client_settings(env)?,
             profile: Some(self.profile.name.clone()),
+            use_device_code: self
+                .config
+                .use_device_code(Some(&self.profile.name), session_name),
             ..LoginOptions::default()
         })
     }

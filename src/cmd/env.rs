@@ -24,10 +24,15 @@ pub fn run(args: EnvArgs, env: &Env, report: &Reporter, out: &mut dyn Write) -> 
         let name = &selected.profile.name;
         let region = selected.profile.region.as_deref();
         if args.credentials {
-            let creds = selected.credentials(env, report, args.login)?;
+            let login = if args.login {
+                !env.login_disabled()
+            } else {
+                env.may_log_in(args.no_login)
+            };
+            let creds = selected.credentials(env, report, login)?;
             contract::credentials_mode(name, &creds, region)
         } else {
-            if args.login {
+            if args.login && !env.login_disabled() {
                 selected.ensure_logged_in(env, report)?;
             }
             contract::profile_mode(name, region)

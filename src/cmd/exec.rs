@@ -20,7 +20,7 @@ pub fn run(args: ExecArgs, env: &Env, report: &Reporter) -> Result<(), Error> {
         ));
     };
     let selected = Selected::load(env, profile.as_deref())?;
-    let creds = selected.credentials(env, report, false)?;
+    let creds = selected.credentials(env, report, env.may_log_in(args.no_login))?;
     let mut command = Command::new(program);
     command.args(rest);
     for change in contract::credentials_mode(

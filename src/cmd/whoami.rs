@@ -44,7 +44,13 @@ pub fn run(
     )
     .ok_or_else(|| Error::message(exit::CONFIG, format!("cannot read profile `{name}`")))?;
     let arn = if args.verify {
-        Some(verify(env, report, &selected, credentials_mode)?)
+        Some(verify(
+            env,
+            report,
+            &selected,
+            credentials_mode,
+            env.may_log_in(args.no_login),
+        )?)
     } else {
         None
     };
@@ -158,13 +164,14 @@ fn verify(
     report: &Reporter,
     selected: &Selected,
     credentials_mode: bool,
+    login: bool,
 ) -> Result<String, Error> {
     let creds = match credentials_mode
         .then(|| Credentials::from_env(env))
         .flatten()
     {
         Some(creds) => creds,
-        None => selected.credentials(env, report, false)?,
+        None => selected.credentials(env, report, login)?,
     };
     let region = selected.profile.region.as_deref();
     let name = &selected.profile.name;

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::error::ConfigError;
 use super::location::Locations;
-use super::model::ProfileSet;
+use super::model::{ProfileSet, Section};
 use super::profile::{self, Profile, SsoSession};
 use super::scan;
 use super::source::SourceFile;
@@ -103,6 +103,18 @@ impl AwsConfig {
     }
 
     /// The `[sso-session NAME]`, for `--sso-session NAME`.
+    /// The AWS CLI's `sso_use_device_code = true` (any case), in the profile or in the
+    /// `[sso-session]` it names: log in with the device flow.
+    pub fn use_device_code(&self, profile: Option<&str>, session: Option<&str>) -> bool {
+        let on = |section: Option<&Section>| {
+            section
+                .and_then(|s| s.get("sso_use_device_code"))
+                .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        };
+        on(profile.and_then(|p| self.set.profiles.get(p)))
+            || on(session.and_then(|s| self.set.sso_sessions.get(s)))
+    }
+
     pub fn named_session(&self, name: &str) -> Result<SsoSession<'static>, ConfigError> {
         profile::sso_session(&self.set, name)?
             .map(SsoSession::into_owned)

@@ -182,6 +182,21 @@ fn no_home() -> std::io::Error {
     std::io::Error::other("cannot find the home directory for ~/.aws/sso/cache")
 }
 
+/// After the service refused `spent`'s refresh token (`invalid_grant`), the token file once
+/// more: the AWS CLI, botocore or the JS SDK, which do not take ssoenv's lock, may have refreshed
+/// it a moment earlier and rotated the refresh token ssoenv still held. A different token that
+/// is still valid is theirs, and no login is needed; `None` means the session really ended.
+pub fn refreshed_elsewhere(
+    env: &Env,
+    report: &Reporter,
+    session: &SsoSession<'_>,
+    spent: &CachedToken,
+) -> Option<CachedToken> {
+    load_token(env, report, session).filter(|token| {
+        token.access_token != spent.access_token && token.expires_at > Timestamp::now()
+    })
+}
+
 /// What local state says about a session's token, without the network.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenStatus {
@@ -271,7 +286,8 @@ pub fn registration_key(session: &SsoSession<'_>) -> String {
     sha1_hex(&dumps(&args, Separators::Default))
 }
 
-fn registration_path(env: &Env, session: &SsoSession<'_>) -> Option<PathBuf> {
+/// Where the session's client registration is cached.
+pub fn registration_path(env: &Env, session: &SsoSession<'_>) -> Option<PathBuf> {
     env.sso_cache_dir()
         .map(|d| d.join(format!("{}.json", registration_key(session))))
 }

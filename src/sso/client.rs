@@ -104,7 +104,9 @@ pub async fn access_token(
         Ok(fresh) => Ok(AccessToken(fresh.access_token)),
         // A failed refresh leaves a still-valid token usable, as botocore does.
         Err(_) if token.expires_at > Timestamp::now() => Ok(AccessToken(token.access_token)),
-        Err(SsoError::SessionEnded) => Err(login_required()),
+        Err(SsoError::SessionEnded) => cache::refreshed_elsewhere(env, report, session, &token)
+            .map(|t| AccessToken(t.access_token))
+            .ok_or_else(login_required),
         Err(e) => Err(e),
     }
 }

@@ -19,6 +19,9 @@ pub enum SsoError {
     /// to refresh with: only a login helps.
     #[error("the SSO session has ended")]
     SessionEnded,
+    /// Ctrl-C during a login: nothing of it was kept.
+    #[error("login interrupted: no token was saved; run it again when ready")]
+    Interrupted,
     #[error("cannot write the SSO cache: {0}")]
     Cache(#[source] std::io::Error),
     /// A setting of ssoenv's own (`SSOENV_TIMEOUT`) is unusable; the message says how to fix it.
@@ -32,6 +35,7 @@ impl SsoError {
             SsoError::LoginRequired { .. } | SsoError::SessionEnded => exit::LOGIN_REQUIRED,
             SsoError::Service { .. } => exit::SERVICE,
             SsoError::Login(_) | SsoError::Cache(_) | SsoError::Settings(_) => exit::FAILURE,
+            SsoError::Interrupted => exit::INTERRUPTED,
         }
     }
 }

@@ -10,6 +10,7 @@ mod faults;
 mod interop;
 mod login;
 mod login_faults;
+mod ondemand;
 mod prompt;
 mod sandbox;
 mod service_faults;

@@ -100,7 +100,8 @@ pub async fn device_flow(
                 url,
                 device.no_browser,
                 "open the following URL:",
-            );
+            )
+            .await;
             report.say(&format!("Then enter the code:\n\n{code}\n\n"));
         }
         let now = tokio::time::Instant::now();

@@ -6,7 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::config::SsoSession;
 use crate::env::Env;
 use crate::report::Reporter;
-use crate::sso::browser;
+use crate::sso::browser::{self, Opener};
 use crate::sso::cache::{CachedToken, Registration};
 use crate::sso::error::SsoError;
 
@@ -38,19 +38,35 @@ pub fn new_token(
     })
 }
 
-/// Opens `url` unless told not to; says where to go when no browser can be started.
-pub fn show(env: &Env, report: &Reporter, url: &str, no_browser: bool, intro: &str) {
+/// Opens `url` unless told not to; prints it (the caller adds the code) when no browser can be
+/// opened here or the opener fails, and the login keeps waiting either way.
+pub async fn show(env: &Env, report: &Reporter, url: &str, no_browser: bool, intro: &str) {
     if no_browser {
         report.say(&format!(
             "Browser will not be automatically opened.\n{intro}\n\n{url}\n\n"
         ));
         return;
     }
+    let words = match browser::opener(env) {
+        Ok(Opener::Command(words)) => words,
+        Ok(Opener::Nothing(why)) => {
+            report.say(&format!(
+                "No browser can be opened here ({why}).\nOn any device, {intro}\n\n{url}\n\n"
+            ));
+            return;
+        }
+        Err(e) => {
+            report.say(&format!(
+                "ssoenv: cannot open a browser ({e}).\n{intro}\n\n{url}\n\n"
+            ));
+            return;
+        }
+    };
     report.say(&format!(
         "Attempting to open your default browser.\nIf the browser does not open or you wish to use a different \
          device to authorize this request, {intro}\n\n{url}\n\n"
     ));
-    if let Err(e) = browser::open(env, url) {
+    if let Err(e) = browser::open(&words, url).await {
         report.say(&format!(
             "ssoenv: cannot open a browser ({e}); open the URL above yourself.\n"
         ));

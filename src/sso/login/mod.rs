@@ -18,6 +18,7 @@ mod register;
 use jiff::Timestamp;
 
 use super::accounts;
+use super::browser::{self, Opener};
 use super::cache::{self, CachedToken, Flow, TokenStatus};
 use super::client;
 use super::error::SsoError;
@@ -36,6 +37,9 @@ pub struct LoginOptions {
     pub use_device_code: bool,
     pub no_browser: bool,
     pub force: bool,
+    /// The loopback port for the PKCE redirect (`ssh -L PORT:127.0.0.1:PORT`, firewalls); a
+    /// random free one when `None`.
+    pub redirect_port: Option<u16>,
 }
 
 /// What `login` did.
@@ -54,7 +58,29 @@ pub enum Outcome {
     },
 }
 
+/// Logs in (or finds nothing to do). Ctrl-C ends it with [`SsoError::Interrupted`] (exit 130):
+/// the token is written only at the end, the locks are released as their files close, and a
+/// client registration this login created is removed, so nothing of it is left behind.
 pub async fn login(
+    env: &Env,
+    report: &Reporter,
+    session: &SsoSession<'_>,
+    options: LoginOptions,
+) -> Result<Outcome, SsoError> {
+    let registration = cache::registration_path(env, session);
+    let registered_before = registration.as_ref().is_some_and(|p| p.exists());
+    tokio::select! {
+        outcome = login_once(env, report, session, options) => outcome,
+        _ = tokio::signal::ctrl_c() => {
+            if let (false, Some(path)) = (registered_before, registration) {
+                let _ = std::fs::remove_file(path);
+            }
+            Err(SsoError::Interrupted)
+        }
+    }
+}
+
+async fn login_once(
     env: &Env,
     report: &Reporter,
     session: &SsoSession<'_>,
@@ -66,7 +92,10 @@ pub async fn login(
     {
         return Ok(outcome);
     }
-    let flow = if session.name.is_some() && !options.use_device_code {
+    let flow = if session.name.is_some()
+        && !options.use_device_code
+        && browser_can_return(env, &options)
+    {
         Flow::AuthorizationCode
     } else {
         Flow::Device
@@ -86,7 +115,16 @@ pub async fn login(
             device::device_flow(env, report, session, &flow).await?
         }
         Flow::AuthorizationCode => {
-            pkce::pkce_flow(env, report, session, &registration, &oidc, no_browser).await?
+            pkce::pkce_flow(
+                env,
+                report,
+                session,
+                &registration,
+                &oidc,
+                no_browser,
+                options.redirect_port,
+            )
+            .await?
         }
     };
     {
@@ -120,14 +158,36 @@ async fn usable_token(
     Ok(match cache::status_of(&token, Timestamp::now()) {
         TokenStatus::Valid { expires_at } => Some(Outcome::AlreadyValid { expires_at }),
         // A session the service has ended refuses the refresh: then log in.
-        TokenStatus::Refreshable { .. } => client::refresh(env, session, &options.client, &token)
-            .await
-            .ok()
-            .map(|fresh| Outcome::Refreshed {
-                expires_at: fresh.expires_at,
-            }),
+        TokenStatus::Refreshable { .. } => {
+            match client::refresh(env, session, &options.client, &token).await {
+                Ok(fresh) => Some(Outcome::Refreshed {
+                    expires_at: fresh.expires_at,
+                }),
+                // Another tool may have just rotated the refresh token (see
+                // `cache::refreshed_elsewhere`).
+                Err(SsoError::SessionEnded) => {
+                    cache::refreshed_elsewhere(env, report, session, &token).map(|fresh| {
+                        Outcome::AlreadyValid {
+                            expires_at: fresh.expires_at,
+                        }
+                    })
+                }
+                Err(_) => None,
+            }
+        }
         TokenStatus::Expired { .. } | TokenStatus::Missing => None,
     })
+}
+
+/// Whether a browser on this machine can come back to a loopback redirect. Where none can open
+/// (SSH, a container, no display, WSL without `wslview`), PKCE's redirect to 127.0.0.1 cannot
+/// reach this machine from the person's: the device flow, whose URL and code work anywhere, is
+/// used instead. `--no-browser` and `--redirect-port` keep PKCE: the person said how the
+/// redirect gets back (a local browser opened by hand, `ssh -L`).
+fn browser_can_return(env: &Env, options: &LoginOptions) -> bool {
+    options.no_browser
+        || options.redirect_port.is_some()
+        || !matches!(browser::opener(env), Ok(Opener::Nothing(_)))
 }
 
 /// The command that starts this login again, for messages.

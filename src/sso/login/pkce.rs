@@ -143,12 +143,19 @@ pub async fn pkce_flow(
     registration: &Registration,
     oidc: &aws_sdk_ssooidc::Client,
     no_browser: bool,
+    redirect_port: Option<u16>,
 ) -> Result<CachedToken, SsoError> {
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.map_err(|e| {
-        SsoError::Login(format!(
-            "cannot listen on 127.0.0.1 for the browser's redirect ({e}); try `ssoenv login --use-device-code`"
-        ))
-    })?;
+    // Bound before the browser is sent anywhere, so its redirect always finds the listener.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", redirect_port.unwrap_or(0)))
+        .await
+        .map_err(|e| match redirect_port {
+            Some(port) if e.kind() == std::io::ErrorKind::AddrInUse => SsoError::Login(format!(
+                "port {port} on 127.0.0.1 is in use: free it, or pass another --redirect-port"
+            )),
+            _ => SsoError::Login(format!(
+                "cannot listen on 127.0.0.1 for the browser's redirect ({e}); try `ssoenv login --use-device-code`"
+            )),
+        })?;
     let port = listener
         .local_addr()
         .map_err(|e| SsoError::Login(e.to_string()))?
@@ -174,7 +181,7 @@ pub async fn pkce_flow(
     };
     let app = axum::Router::new().fallback(callback).with_state(waiter);
     let server = tokio::spawn(async move { axum::serve(listener, app).await });
-    show(env, report, &url, no_browser, "open the following URL:");
+    show(env, report, &url, no_browser, "open the following URL:").await;
     let outcome = tokio::time::timeout(AUTHORIZATION_TIMEOUT, rx).await;
     server.abort();
     let code = match outcome {
