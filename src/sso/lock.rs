@@ -68,16 +68,20 @@ impl SessionLock {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_login_in_progress_does_not_hold_the_session_lock() {
-        let dir = tempfile::tempdir().unwrap();
-        let env = Env::from_map([("SSOENV_CACHE_DIR", dir.path())]);
-        let session = SsoSession {
+    fn session() -> SsoSession<'static> {
+        SsoSession {
             name: Some("s".into()),
             start_url: "https://x".into(),
             region: "us-east-1".into(),
             registration_scopes: None,
-        };
+        }
+    }
+
+    #[test]
+    fn a_login_in_progress_does_not_hold_the_session_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let env = Env::from_map([("SSOENV_CACHE_DIR", dir.path())]);
+        let session = session();
         let _login = SessionLock::acquire_login(&env, &session).unwrap();
         // Taken at once: a refresh never waits for a login's person.
         let _session = SessionLock::acquire(&env, &session).unwrap();
@@ -94,12 +98,7 @@ mod tests {
     fn a_second_holder_waits_for_the_first() {
         let dir = tempfile::tempdir().unwrap();
         let env = Env::from_map([("SSOENV_CACHE_DIR", dir.path())]);
-        let session = SsoSession {
-            name: Some("s".into()),
-            start_url: "https://x".into(),
-            region: "us-east-1".into(),
-            registration_scopes: None,
-        };
+        let session = session();
         let first = SessionLock::acquire(&env, &session).unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
         let waiter = {

@@ -15,7 +15,7 @@ use proptest::test_runner::{Config, TestRunner};
 use ssoenv::shell::{EnvChange, ShellError, ShellKind, init, render};
 
 use crate::common::shell::{
-    ELVISH_EDITOR, assert_completions, hostile_value, strict_shell, with_hook,
+    ELVISH_EDITOR, assert_completions, hostile_value, strict_shell, v_vars, with_hook,
 };
 use crate::common::{Home, run, ssoenv_bin};
 
@@ -59,15 +59,7 @@ fn exported(kind: ShellKind, home: &Home, changes: &[EnvChange]) -> BTreeMap<Str
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    out.stdout
-        .split(|b| *b == 0)
-        .filter(|entry| entry.starts_with(b"V_"))
-        .filter_map(|entry| {
-            let eq = entry.iter().position(|b| *b == b'=')?;
-            let name = String::from_utf8(entry[..eq].to_vec()).ok()?;
-            Some((name, entry[eq + 1..].to_vec()))
-        })
-        .collect()
+    v_vars(&out.stdout)
 }
 
 /// 40 batches of 200 values: 8,000 round trips per shell, one shell process per batch.

@@ -10,7 +10,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use ssoenv::shell::{EnvChange, ShellKind, render};
 
-use crate::common::shell::hostile_value;
+use crate::common::shell::{hostile_value, v_vars};
 use crate::common::{Home, run, ssoenv_bin};
 
 /// The ELF header fields that tell a static, position-dependent executable: `e_type` and the
@@ -133,15 +133,7 @@ fn exported_by(
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    out.stdout
-        .split(|b| *b == 0)
-        .filter(|entry| entry.starts_with(b"V_"))
-        .filter_map(|entry| {
-            let eq = entry.iter().position(|b| *b == b'=')?;
-            let name = String::from_utf8(entry[..eq].to_vec()).ok()?;
-            Some((name, entry[eq + 1..].to_vec()))
-        })
-        .collect()
+    v_vars(&out.stdout)
 }
 
 /// 20 batches of 200 hostile values per shell, each batch one shell process, then an unset of

@@ -195,3 +195,15 @@ pub fn hostile_value() -> impl proptest::strategy::Strategy<Value = String> {
         value
     })
 }
+
+/// The `V_*` variables in `env -0` output, by name: what the round-trip tests compare.
+pub fn v_vars(env0: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
+    env0.split(|b| *b == 0)
+        .filter(|entry| entry.starts_with(b"V_"))
+        .filter_map(|entry| {
+            let eq = entry.iter().position(|b| *b == b'=')?;
+            let name = String::from_utf8(entry[..eq].to_vec()).ok()?;
+            Some((name, entry[eq + 1..].to_vec()))
+        })
+        .collect()
+}
