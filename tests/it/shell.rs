@@ -764,26 +764,31 @@ env | string match -r '^(?:AWS_|SSOENV_).*' | sort
 asp
 env | string match -qr '^(?:AWS_|SSOENV_)'; or echo cleared
 "#;
+    for kind in REAL_SHELLS {
+        let body = if kind == ShellKind::Fish { fish } else { posix };
+        assert_asp_drives_env(kind, body);
+    }
+}
+
+/// Runs `body` (stale key set, `asp dev`, list, `asp nosuch`, list, `asp`, check cleared) in
+/// `kind` with the real hook: the switch clears the stale key, the unknown profile changes
+/// nothing and returns 3 with one line on stderr, and `asp` alone clears everything.
+fn assert_asp_drives_env(kind: ShellKind, body: &str) {
     let home = Home::new();
     home.write_config(TWO_PROFILES);
     write_corp_token(&home);
     let switched = "AWS_DEFAULT_REGION=eu-west-1\nAWS_PROFILE=dev\nAWS_REGION=eu-west-1\n";
-    for kind in REAL_SHELLS {
-        let hook = init_output(&home, kind, &[]);
-        let body = if kind == ShellKind::Fish { fish } else { posix };
-        let (stdout, stderr, code) = with_hook(kind, &home, &hook, body);
-        assert_eq!(
-            (stdout, code),
-            (format!("{switched}status=3\n{switched}cleared\n"), 0),
-            "{kind:?}: {stderr}"
-        );
-        assert!(
-            stderr.starts_with("ssoenv: ")
-                && stderr.contains("nosuch")
-                && stderr.lines().count() == 1,
-            "{kind:?}: {stderr}"
-        );
-    }
+    let hook = init_output(&home, kind, &[]);
+    let (stdout, stderr, code) = with_hook(kind, &home, &hook, body);
+    assert_eq!(
+        (stdout, code),
+        (format!("{switched}status=3\n{switched}cleared\n"), 0),
+        "{kind:?}: {stderr}"
+    );
+    assert!(
+        stderr.starts_with("ssoenv: ") && stderr.contains("nosuch") && stderr.lines().count() == 1,
+        "{kind:?}: {stderr}"
+    );
 }
 
 #[test]
@@ -801,25 +806,8 @@ fn asp_in_nu_and_elvish_drives_the_real_env_command() {
          try {{ asp nosuch }} catch e {{ echo status=$e[reason][exit-status] }}\n\
          sh -c '{list}'\nasp\nsh -c '{none}'\n"
     );
-    let home = Home::new();
-    home.write_config(TWO_PROFILES);
-    write_corp_token(&home);
-    let switched = "AWS_DEFAULT_REGION=eu-west-1\nAWS_PROFILE=dev\nAWS_REGION=eu-west-1\n";
-    for (kind, body) in [(ShellKind::Nu, nu), (ShellKind::Elvish, elvish)] {
-        let hook = init_output(&home, kind, &[]);
-        let (stdout, stderr, code) = with_hook(kind, &home, &hook, &body);
-        assert_eq!(
-            (stdout, code),
-            (format!("{switched}status=3\n{switched}cleared\n"), 0),
-            "{kind:?}: {stderr}"
-        );
-        assert!(
-            stderr.starts_with("ssoenv: ")
-                && stderr.contains("nosuch")
-                && stderr.lines().count() == 1,
-            "{kind:?}: {stderr}"
-        );
-    }
+    assert_asp_drives_env(ShellKind::Nu, &nu);
+    assert_asp_drives_env(ShellKind::Elvish, &elvish);
 }
 
 /// The README's prompt snippets for nushell and elvish, run in the real shells: the right prompt
