@@ -58,6 +58,12 @@ impl CachedToken {
             && self.registration_expires_at.is_some_and(|t| t > now)
     }
 
+    /// Whether this token, read from the file, is another writer's refresh of the one whose
+    /// access token was `seen`: a different token that has not expired.
+    pub fn replaces(&self, seen: &str, now: Timestamp) -> bool {
+        self.access_token != seen && self.expires_at > now
+    }
+
     /// The token after a refresh: new access token and expiry; the refresh token replaced, or
     /// dropped when the response has none (as botocore writes it back).
     pub fn refreshed(
@@ -192,9 +198,8 @@ pub fn refreshed_elsewhere(
     session: &SsoSession<'_>,
     spent: &CachedToken,
 ) -> Option<CachedToken> {
-    load_token(env, report, session).filter(|token| {
-        token.access_token != spent.access_token && token.expires_at > Timestamp::now()
-    })
+    load_token(env, report, session)
+        .filter(|token| token.replaces(&spent.access_token, Timestamp::now()))
 }
 
 /// What local state says about a session's token, without the network.

@@ -83,8 +83,7 @@ pub async fn access_token(
     let token = cache::load_token(env, report, session).ok_or_else(login_required)?;
     // A different, unexpired token is another process's refresh: use it even when the service
     // issues short-lived tokens, or every waiter would refresh once more.
-    let refreshed_meanwhile = token.access_token != seen && token.expires_at > Timestamp::now();
-    if refreshed_meanwhile || token.expires_at > Timestamp::now() + WINDOW {
+    if token.replaces(&seen, Timestamp::now()) || token.expires_at > Timestamp::now() + WINDOW {
         return Ok(AccessToken(token.access_token));
     }
     let key = refresh_key(session);
