@@ -14,30 +14,28 @@ use crate::time::human;
 
 pub fn run(args: LoginArgs, env: &Env, report: &Reporter) -> Result<(), Error> {
     // A named sso-session is served through the endpoints of the profile the SDKs would pick.
-    let (session, client, profile, configured_device_code) = match &args.sso_session {
+    let (session, configured) = match &args.sso_session {
         Some(name) => {
             let config = AwsConfig::load(env)?;
-            let client = ClientSettings::for_profile(env, &config.set, None);
-            let device = config.use_device_code(None, Some(name));
-            (config.named_session(name)?, client, None, device)
+            let configured = LoginOptions {
+                client: ClientSettings::for_profile(env, &config.set, None)
+                    .map_err(sso::SsoError::Settings)?,
+                use_device_code: config.use_device_code(None, Some(name)),
+                ..LoginOptions::default()
+            };
+            (config.named_session(name)?, configured)
         }
         None => {
             let selected = Selected::load(env, args.profile.name())?;
-            let name = selected.profile.name.clone();
-            let client = ClientSettings::for_profile(env, &selected.config.set, Some(&name));
-            let session = selected.sso_session()?;
-            let session_name = session.name.as_deref();
-            let device = selected.config.use_device_code(Some(&name), session_name);
-            (session, client, Some(name), device)
+            (selected.sso_session()?, selected.login_options(env)?)
         }
     };
     let options = LoginOptions {
-        client: client.map_err(sso::SsoError::Settings)?,
-        profile,
-        use_device_code: args.use_device_code || configured_device_code,
+        use_device_code: args.use_device_code || configured.use_device_code,
         no_browser: args.no_browser,
         force: args.force,
         redirect_port: args.redirect_port,
+        ..configured
     };
     let runtime = runtime::start().map_err(ActiveError::Runtime)?;
     let outcome = runtime.block_on(sso::login(env, report, &session, options))?;
