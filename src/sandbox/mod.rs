@@ -77,6 +77,7 @@ pub mod http;
 pub mod oidc;
 pub mod portal;
 pub mod server;
+pub mod signin;
 pub mod state;
 pub mod sts;
 
