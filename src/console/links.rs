@@ -254,49 +254,38 @@ mod tests {
     }
 
     #[test]
-    fn china_signs_in_and_lands_on_amazonaws_cn() {
-        let p = Partition::of_region("cn-north-1").unwrap();
+    fn each_partition_signs_in_and_lands_on_its_own_hosts() {
+        for (region, signin, console_home) in [
+            (
+                "cn-north-1",
+                "https://signin.amazonaws.cn/federation",
+                "https://console.amazonaws.cn/console/home?region=cn-north-1",
+            ),
+            (
+                "us-gov-west-1",
+                "https://signin.amazonaws-us-gov.com/federation",
+                "https://console.amazonaws-us-gov.com/console/home?region=us-gov-west-1",
+            ),
+            (
+                "eu-west-1",
+                "https://signin.aws.amazon.com/federation",
+                "https://console.aws.amazon.com/console/home?region=eu-west-1",
+            ),
+            (
+                "eusc-de-east-1",
+                "https://signin.amazonaws-eusc.eu/federation",
+                "https://console.amazonaws-eusc.eu/console/home?region=eusc-de-east-1",
+            ),
+        ] {
+            let p = Partition::of_region(region).unwrap();
+            assert_eq!(federation_endpoint(p, None).unwrap().as_str(), signin);
+            assert_eq!(destination(None, p, region).unwrap(), console_home);
+        }
+        let cn = Partition::of_region("cn-north-1").unwrap();
         assert_eq!(
-            federation_endpoint(p, None).unwrap().as_str(),
-            "https://signin.amazonaws.cn/federation"
-        );
-        assert_eq!(
-            destination(None, p, "cn-north-1").unwrap(),
-            "https://console.amazonaws.cn/console/home?region=cn-north-1"
-        );
-        assert_eq!(
-            destination(Some("s3"), p, "cn-north-1").unwrap(),
+            destination(Some("s3"), cn, "cn-north-1").unwrap(),
             "https://console.amazonaws.cn/s3/home?region=cn-north-1"
         );
-    }
-
-    #[test]
-    fn govcloud_signs_in_and_lands_on_amazonaws_us_gov_com() {
-        let p = Partition::of_region("us-gov-west-1").unwrap();
-        assert_eq!(
-            federation_endpoint(p, None).unwrap().as_str(),
-            "https://signin.amazonaws-us-gov.com/federation"
-        );
-        assert_eq!(
-            destination(None, p, "us-gov-west-1").unwrap(),
-            "https://console.amazonaws-us-gov.com/console/home?region=us-gov-west-1"
-        );
-    }
-
-    #[test]
-    fn the_commercial_and_eusc_partitions_have_their_own_hosts() {
-        let aws = Partition::of_region("eu-west-1").unwrap();
-        assert_eq!(
-            federation_endpoint(aws, None).unwrap().as_str(),
-            "https://signin.aws.amazon.com/federation"
-        );
-        assert_eq!(
-            destination(Some("ec2"), aws, "eu-west-1").unwrap(),
-            "https://console.aws.amazon.com/ec2/home?region=eu-west-1"
-        );
-        let eusc = Partition::of_region("eusc-de-east-1").unwrap();
-        assert_eq!(eusc.signin_host(), "signin.amazonaws-eusc.eu");
-        assert_eq!(eusc.console_host(), "console.amazonaws-eusc.eu");
     }
 
     #[test]

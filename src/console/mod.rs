@@ -15,6 +15,7 @@ pub use error::ConsoleError;
 use crate::config::chain::{Chain, ChainBase};
 use crate::config::model::ProfileSet;
 use crate::credentials::{self, Credentials};
+use crate::env::Env;
 use crate::sso::ClientSettings;
 
 /// The `[sso-session]` key (ignored by the AWS tools) that makes `--portal` the default for
@@ -24,6 +25,19 @@ pub const PORTAL_KEY: &str = "ssoenv_console_portal";
 /// The profile key (ignored by the AWS tools) naming the command that opens this profile's
 /// console, e.g. a browser profile or container per account; the URL is its last argument.
 pub const BROWSER_KEY: &str = "ssoenv_console_browser";
+
+/// The console's region: the one asked for, else the profile's, else `AWS_REGION`,
+/// `AWS_DEFAULT_REGION`, [`links::DEFAULT_REGION`]. The profile comes before the environment
+/// (unlike the prompt's region in effect): the console is opened for a named profile, and the
+/// environment may hold another profile's region.
+pub fn region(asked: Option<&str>, profile: Option<&str>, env: &Env) -> String {
+    asked
+        .or(profile)
+        .map(str::to_string)
+        .or_else(|| env.var("AWS_REGION"))
+        .or_else(|| env.var("AWS_DEFAULT_REGION"))
+        .unwrap_or_else(|| links::DEFAULT_REGION.to_string())
+}
 
 /// Whether `profile`'s sso-session (`session`, `None` for a legacy profile) sets [`PORTAL_KEY`]
 /// to `true`.
@@ -261,6 +275,23 @@ web_identity_token_file = /tmp/t
             assert!(err.to_string().contains(why), "{err}");
             assert!(err.to_string().contains(&format!("`{profile}`")), "{err}");
         }
+    }
+
+    #[test]
+    fn the_region_is_the_one_asked_for_then_the_profiles_then_the_environments() {
+        let env = Env::from_map([("AWS_REGION", "eu-north-1"), ("AWS_DEFAULT_REGION", "x")]);
+        assert_eq!(
+            region(Some("ap-south-1"), Some("eu-west-1"), &env),
+            "ap-south-1"
+        );
+        assert_eq!(region(None, Some("eu-west-1"), &env), "eu-west-1");
+        assert_eq!(region(None, None, &env), "eu-north-1");
+        let env = Env::from_map([("AWS_DEFAULT_REGION", "us-west-2")]);
+        assert_eq!(region(None, None, &env), "us-west-2");
+        assert_eq!(
+            region(None, None, &Env::from_map::<&str, &str>([])),
+            "us-east-1"
+        );
     }
 
     #[test]

@@ -60,17 +60,18 @@ pub async fn assume_role(
         .credentials()
         .ok_or_else(|| fail("the response had no credentials".into()))?;
     let arn = out.assumed_role_user().map(|u| u.arn().to_string());
-    let creds = Credentials {
+    Ok((temporary(c, arn.as_deref()), arn))
+}
+
+/// STS's temporary credentials, with the account of the ARN they act as.
+fn temporary(c: &aws_sdk_sts::types::Credentials, arn: Option<&str>) -> Credentials {
+    Credentials {
         access_key_id: c.access_key_id().to_string(),
         secret_access_key: c.secret_access_key().to_string(),
         session_token: Some(c.session_token().to_string()),
         expiration: timestamp(c.expiration()),
-        account_id: arn
-            .as_deref()
-            .and_then(|a| a.split(':').nth(4))
-            .map(str::to_string),
-    };
-    Ok((creds, arn))
+        account_id: arn.and_then(|a| a.split(':').nth(4)).map(str::to_string),
+    }
 }
 
 /// A session policy that allows everything: a federated user's permissions are the intersection
@@ -103,13 +104,7 @@ pub async fn federation_token(
     let c = out
         .credentials()
         .ok_or_else(|| fail("the response had no credentials".into()))?;
-    Ok(Credentials {
-        access_key_id: c.access_key_id().to_string(),
-        secret_access_key: c.secret_access_key().to_string(),
-        session_token: Some(c.session_token().to_string()),
-        expiration: timestamp(c.expiration()),
-        account_id: keys.account_id.clone(),
-    })
+    Ok(temporary(c, out.federated_user().map(|u| u.arn())))
 }
 
 /// The ARN STS sees for these credentials.

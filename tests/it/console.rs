@@ -133,16 +133,13 @@ fn destinations_are_a_service_in_the_region_or_a_console_url_as_it_is() {
     );
 }
 
-/// The seed config (sso-session `corp` at `https://d-abc123.awsapps.com/start`), its endpoints on
-/// a port nothing listens on, and no token: whatever works here needs no network and no login.
-fn offline_home(extra: &str) -> (Home, Vec<(&'static str, String)>) {
-    let home = Home::new();
-    home.write_config(&format!("{SEED_CONFIG}{extra}"));
+/// Every endpoint on a port nothing listens on: whatever works with these needs no network.
+fn dead_endpoints() -> Vec<(&'static str, String)> {
     let dead = {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}", listener.local_addr().unwrap())
     };
-    let vars = [
+    [
         "AWS_ENDPOINT_URL_SSO",
         "AWS_ENDPOINT_URL_SSO_OIDC",
         "AWS_ENDPOINT_URL_STS",
@@ -150,13 +147,20 @@ fn offline_home(extra: &str) -> (Home, Vec<(&'static str, String)>) {
     ]
     .into_iter()
     .map(|name| (name, dead.clone()))
-    .collect();
-    (home, vars)
+    .collect()
+}
+
+/// The seed config (sso-session `corp` at `https://d-abc123.awsapps.com/start`) with `extra`, and
+/// no token.
+fn seed_home(extra: &str) -> Home {
+    let home = Home::new();
+    home.write_config(&format!("{SEED_CONFIG}{extra}"));
+    home
 }
 
 #[test]
 fn portal_needs_no_network_and_prints_the_documented_shortcut() {
-    let (home, vars) = offline_home("");
+    let (home, vars) = (seed_home(""), dead_endpoints());
     let out = printed(
         home.ssoenv(["console", "dev", "--portal", "--print"])
             .envs(vars.clone()),
@@ -197,7 +201,7 @@ fn an_sso_session_can_make_the_portal_the_default() {
     );
     let home = Home::new();
     home.write_config(&config);
-    let (_, vars) = offline_home("");
+    let vars = dead_endpoints();
     let out = printed(
         home.ssoenv(["console", "readonly", "--print"])
             .envs(vars.clone()),
@@ -310,7 +314,8 @@ fn without_a_login_console_names_the_command_to_run() {
 
 #[test]
 fn profiles_without_console_credentials_say_why() {
-    let (home, vars) = offline_home(
+    let vars = dead_endpoints();
+    let home = seed_home(
         "\n[profile tool]\ncredential_process = /bin/false\n\n\
          [profile web]\nrole_arn = arn:aws:iam::444444444444:role/Web\n\
          web_identity_token_file = /nonexistent\n\n\
@@ -427,4 +432,35 @@ fn the_sandbox_serves_the_whole_flow_to_its_child() {
     let stats: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     assert_eq!(stats["GetSigninToken"], 1, "{stats}");
     assert_eq!(stats["ConsoleLogin"], 1, "{stats}");
+}
+
+#[test]
+fn the_sandbox_accepts_only_keys_it_issued_and_no_session_duration_for_chained_roles() {
+    let setup = Setup::new(&[]);
+    setup.login("dev");
+    let token_status = |profile: &str, duration: Option<&str>, tamper: bool| {
+        let (out, stdout, stderr) = run(&mut setup.ssoenv(["credential-process", profile]));
+        assert!(out.status.success(), "{stderr}");
+        let creds: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        let secret = creds["SecretAccessKey"].as_str().unwrap();
+        let session = serde_json::json!({
+            "sessionId": creds["AccessKeyId"],
+            "sessionKey": if tamper { format!("{secret}x") } else { secret.to_string() },
+            "sessionToken": creds["SessionToken"],
+        });
+        let mut url = url::Url::parse(&format!("{}/federation", setup.sandbox.url)).unwrap();
+        url.query_pairs_mut()
+            .append_pair("Action", "getSigninToken");
+        if let Some(d) = duration {
+            url.query_pairs_mut().append_pair("SessionDuration", d);
+        }
+        url.query_pairs_mut()
+            .append_pair("Session", &session.to_string());
+        http("GET", url.as_str(), "").0
+    };
+    assert_eq!(token_status("dev", Some("3600"), false), 200);
+    assert_eq!(token_status("dev", Some("60"), false), 400);
+    assert_eq!(token_status("dev", None, true), 400);
+    assert_eq!(token_status("admin", None, false), 200);
+    assert_eq!(token_status("admin", Some("3600"), false), 400);
 }
