@@ -39,6 +39,8 @@ pub enum Command {
     CredentialProcess(ProfileArg),
     /// Show the active (or named) profile, its account, role, region and time left.
     Whoami(WhoamiArgs),
+    /// Open the AWS console as the profile (federation sign-in, or the access portal's link).
+    Console(ConsoleArgs),
     /// Print the compact prompt segment for the active profile (nothing when none is active).
     Prompt(PromptArgs),
     /// Print the shell hook that defines `asp` and registers completion.
@@ -181,6 +183,36 @@ pub struct WhoamiArgs {
     /// Ask STS GetCallerIdentity and print the ARN (uses the network).
     #[arg(long)]
     pub verify: bool,
+    /// Never log in, even with a person at the terminal: fail with the command to run
+    /// (also `SSOENV_NO_LOGIN=1`).
+    #[arg(long)]
+    pub no_login: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// Print the URL on stdout and open nothing. A federation URL signs in whoever opens it
+    /// until it expires: treat it as a password.
+    #[arg(long)]
+    pub print: bool,
+    /// Where to land: a service's console in the region (`s3`, `ec2`), or an https:// console
+    /// URL taken as it is.
+    #[arg(long, value_name = "SERVICE|URL")]
+    pub destination: Option<String>,
+    /// The console's region, which also picks the partition (default: the profile's region,
+    /// then AWS_REGION, AWS_DEFAULT_REGION, us-east-1).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The IAM Identity Center access portal's shortcut link for the profile's account and role
+    /// (no credentials needed; works with the console's multi-session sign-in). The default when
+    /// the sso-session sets `ssoenv_console_portal = true`.
+    #[arg(long, conflicts_with = "federation")]
+    pub portal: bool,
+    /// Federation sign-in even where the sso-session makes `--portal` the default.
+    #[arg(long)]
+    pub federation: bool,
     /// Never log in, even with a person at the terminal: fail with the command to run
     /// (also `SSOENV_NO_LOGIN=1`).
     #[arg(long)]

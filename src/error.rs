@@ -16,6 +16,8 @@ pub enum Error {
     #[error(transparent)]
     Credentials(#[from] crate::credentials::CredentialsError),
     #[error(transparent)]
+    Console(#[from] crate::console::ConsoleError),
+    #[error(transparent)]
     Shell(#[from] crate::shell::ShellError),
     #[error("{0}")]
     Io(#[from] io::Error),
@@ -41,6 +43,7 @@ impl Error {
             Error::Config(_) => exit::CONFIG,
             Error::Sso(e) => e.exit_code(),
             Error::Credentials(e) => e.exit_code(),
+            Error::Console(e) => e.exit_code(),
             Error::Shell(_) => exit::USAGE,
             Error::Io(_) => exit::FAILURE,
             Error::Message { code, .. } => *code,

@@ -1,6 +1,7 @@
 //! One file per subcommand, each a thin composition of the layers below (`active`, `config`,
 //! `sso`, `credentials`, `shell`); they report what happened through the [`Reporter`] made here.
 
+mod console;
 mod credential_process;
 mod env;
 mod exec;
@@ -31,6 +32,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
             credential_process::run(args, &env, &report, &mut stdout)
         }
         Command::Whoami(args) => whoami::run(args, &env, &report, &mut stdout),
+        Command::Console(args) => console::run(args, &env, &report, &mut stdout),
         Command::Prompt(args) => prompt::run(args, &env, &mut stdout),
         Command::Init(args) => init::run(args, &mut stdout),
         Command::Sandbox(args) => sandbox::run(args, &env),

@@ -1,5 +1,5 @@
-//! STS through the official client: AssumeRole for role chains and GetCallerIdentity for
-//! `whoami --verify`. `AWS_ENDPOINT_URL_STS` and `[services]` redirect it as in every AWS SDK
+//! STS through the official client: AssumeRole for role chains, GetCallerIdentity for
+//! `whoami --verify`, and GetFederationToken for `ssoenv console` with static keys. `AWS_ENDPOINT_URL_STS` and `[services]` redirect it as in every AWS SDK
 //! (see [`sso::sdk`](crate::sso::sdk), which builds it; every call has a deadline).
 
 use super::error::CredentialsError;
@@ -60,17 +60,51 @@ pub async fn assume_role(
         .credentials()
         .ok_or_else(|| fail("the response had no credentials".into()))?;
     let arn = out.assumed_role_user().map(|u| u.arn().to_string());
-    let creds = Credentials {
+    Ok((temporary(c, arn.as_deref()), arn))
+}
+
+/// STS's temporary credentials, with the account of the ARN they act as.
+fn temporary(c: &aws_sdk_sts::types::Credentials, arn: Option<&str>) -> Credentials {
+    Credentials {
         access_key_id: c.access_key_id().to_string(),
         secret_access_key: c.secret_access_key().to_string(),
         session_token: Some(c.session_token().to_string()),
         expiration: timestamp(c.expiration()),
-        account_id: arn
-            .as_deref()
-            .and_then(|a| a.split(':').nth(4))
-            .map(str::to_string),
+        account_id: arn.and_then(|a| a.split(':').nth(4)).map(str::to_string),
+    }
+}
+
+/// A session policy that allows everything: a federated user's permissions are the intersection
+/// of it and the IAM user's own, so the console session can do what the user can (without one
+/// it could do nothing), as aws-vault's `login` asks for.
+const ALLOW_ALL_POLICY: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+/// Temporary credentials for a federated user `name` from an IAM user's long-term keys (the
+/// sign-in service accepts only temporary ones). The session lasts STS's default, 12 hours.
+pub async fn federation_token(
+    settings: &ClientSettings,
+    keys: &Credentials,
+    name: &str,
+    region: Option<&str>,
+    profile: &str,
+) -> Result<Credentials, CredentialsError> {
+    let fail = |message: String| CredentialsError::Sts {
+        operation: "GetFederationToken",
+        role: profile.to_string(),
+        message,
     };
-    Ok((creds, arn))
+    let out = client(settings, keys, region)
+        .get_federation_token()
+        .name(name)
+        .policy(ALLOW_ALL_POLICY)
+        .send()
+        .await
+        .map_err(|e| fail(describe_within(&e, Some(&settings.timeouts))))?;
+    let c = out
+        .credentials()
+        .ok_or_else(|| fail("the response had no credentials".into()))?;
+    Ok(temporary(c, out.federated_user().map(|u| u.arn())))
 }
 
 /// The ARN STS sees for these credentials.

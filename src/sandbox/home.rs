@@ -83,6 +83,7 @@ impl SandboxHome {
             ("AWS_ENDPOINT_URL_SSO", base_url.into()),
             ("AWS_ENDPOINT_URL_SSO_OIDC", base_url.into()),
             ("AWS_ENDPOINT_URL_STS", base_url.into()),
+            ("AWS_ENDPOINT_URL_SIGNIN", base_url.into()),
             ("SSOENV_CACHE_DIR", self.cache_dir().into()),
         ];
         if let Some(browser) = browser {

@@ -38,6 +38,12 @@
 //! ExpiredToken once expired): `AssumeRole` (any `arn:aws:iam::<12 digits>:role/...`; lifetime
 //! `DurationSeconds` 900–43200 when given, else `--credentials-ttl`) and `GetCallerIdentity`.
 //!
+//! sign-in (the console's federation endpoint; see [`signin`]): `GET /federation?Action=
+//! getSigninToken&[SessionDuration=N&]Session=<JSON>` answers `{"SigninToken"}` for a key pair the
+//! sandbox issued (400 otherwise, and for a `SessionDuration` with chained-role credentials);
+//! `GET /federation?Action=login&Destination=&SigninToken=` redirects to `GET /console`, a page
+//! naming the account and role.
+//!
 //! Directory: `111111111111` sandbox-dev (Developer, ReadOnly), `222222222222` sandbox-prod
 //! (ReadOnly), `333333333333` sandbox-audit (Auditor, ReadOnly); see [`state::ACCOUNTS`]. SSO role
 //! credentials belong to `arn:aws:sts::ACCOUNT:assumed-role/AWSReservedSSO_ROLE_<hex>/sandbox-user`.
@@ -55,16 +61,18 @@
 //!   `{"RegisterClient":n,"StartDeviceAuthorization":n,"CreateToken":{"device_code":n,
 //!   "authorization_code":n,"refresh_token":n,"other":n},"GetRoleCredentials":n,"ListAccounts":n,
 //!   "ListAccountRoles":n,"Logout":n,"AssumeRole":n,"GetCallerIdentity":n,"Authorize":n,
-//!   "Verify":n,"injected":{"throttle":n,"fail":n,"garbage":n,"hang":n,"slow":n}}` (a hung
-//!   request is counted only under `injected`). `POST /_sandbox/reset-stats` zeroes it.
+//!   "Verify":n,"GetSigninToken":n,"ConsoleLogin":n,"injected":{"throttle":n,"fail":n,
+//!   "garbage":n,"hang":n,"slow":n}}` (a hung request is counted only under `injected`).
+//!   `POST /_sandbox/reset-stats` zeroes it.
 //!
 //! # The command (`src/cmd/sandbox.rs`)
 //! Every run creates a temporary home (see [`home`]) with `.aws/config` (`[default]`,
 //! `[sso-session sandbox]`, profiles `dev`, `readonly`, legacy `prod`, role chain `admin`), an
 //! empty `.aws/credentials`, and sets `HOME`, `SSOENV_SANDBOX_HOME`, `SSOENV_SANDBOX_URL`,
 //! `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`, `AWS_ENDPOINT_URL_SSO`,
-//! `AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL_STS`, `SSOENV_CACHE_DIR` and `BROWSER`
-//! (`'<exe>' sandbox --browse`, unless `SSOENV_SANDBOX_KEEP_BROWSER=1`), removing
+//! `AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL_SIGNIN`,
+//! `SSOENV_CACHE_DIR` and `BROWSER` (`'<exe>' sandbox --browse`, unless
+//! `SSOENV_SANDBOX_KEEP_BROWSER=1`), removing
 //! [`home::REMOVED_VARS`]. `ssoenv sandbox -- CMD` runs CMD with that environment and leaves with
 //! its exit code; without a command the variables (all but `HOME`) are printed as `export`
 //! lines and the sandbox serves until SIGINT/SIGTERM. The home is deleted when the sandbox stops.
@@ -77,6 +85,7 @@ pub mod http;
 pub mod oidc;
 pub mod portal;
 pub mod server;
+pub mod signin;
 pub mod state;
 pub mod sts;
 

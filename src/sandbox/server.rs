@@ -1,5 +1,5 @@
-//! The HTTP side: one axum router on 127.0.0.1 serving sso-oidc, sso and sts side by side (their
-//! paths do not overlap), the browser pages, and the `/_sandbox/` test hooks.
+//! The HTTP side: one axum router on 127.0.0.1 serving sso-oidc, sso, sts and the console's
+//! sign-in federation endpoint side by side (their paths do not overlap), the browser pages, and the `/_sandbox/` test hooks.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 use super::error::SandboxError;
 use super::http::{html_page, json_response, query_pairs};
 use super::state::{Delay, Faults, Settings, Shared};
-use super::{oidc, portal, sts};
+use super::{oidc, portal, signin, sts};
 
 /// What `ssoenv sandbox` was asked for.
 #[derive(Debug, Clone)]
@@ -86,6 +86,8 @@ fn router(shared: Shared) -> Router {
         .route("/assignment/roles", get(portal::list_account_roles))
         .route("/logout", post(portal::logout))
         .route("/", post(sts::dispatch))
+        .route("/federation", get(signin::federation))
+        .route("/console", get(signin::console_page))
         .route("/_sandbox/stats", get(stats))
         .route("/_sandbox/reset-stats", post(reset_stats))
         .route("/_sandbox/inject", post(inject))
@@ -98,7 +100,7 @@ fn router(shared: Shared) -> Router {
 /// The API paths (not the browser pages, not the test hooks) that injected delays apply to.
 fn is_api(method: &Method, path: &str) -> bool {
     *method == Method::POST && !path.starts_with("/_sandbox/")
-        || path.starts_with("/federation/")
+        || path.starts_with("/federation")
         || path.starts_with("/assignment/")
 }
 

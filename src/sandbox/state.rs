@@ -120,6 +120,26 @@ pub struct Identity {
     pub expires_at: SystemTime,
 }
 
+/// The secret half of an issued key pair, for the sign-in federation endpoint to check.
+#[derive(Debug, Clone)]
+pub struct Issued {
+    pub secret_access_key: String,
+    pub session_token: String,
+    /// Assumed with role credentials (role chaining): the sign-in service refuses a
+    /// `SessionDuration` for these.
+    pub chained: bool,
+}
+
+/// A console sign-in token from `getSigninToken`, for `login` to redeem.
+#[derive(Debug, Clone)]
+pub struct SigninGrant {
+    pub identity: Identity,
+    pub expires_at: SystemTime,
+}
+
+/// How long a sign-in token can be redeemed (15 minutes, as the tools say of the real one).
+pub const SIGNIN_TOKEN_TTL: Duration = Duration::from_secs(900);
+
 /// A grant type of CreateToken, as the stats count them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Grant {
@@ -158,6 +178,10 @@ pub enum Op {
     Authorize,
     /// A `GET` of the device verification page.
     Verify,
+    /// The sign-in federation endpoint's `getSigninToken`.
+    GetSigninToken,
+    /// The sign-in federation endpoint's `login`, from a browser.
+    ConsoleLogin,
 }
 
 /// A fault the command line or `/_sandbox/inject` asked for.
@@ -221,6 +245,8 @@ impl Stats {
             Op::GetCallerIdentity => "GetCallerIdentity",
             Op::Authorize => "Authorize",
             Op::Verify => "Verify",
+            Op::GetSigninToken => "GetSigninToken",
+            Op::ConsoleLogin => "ConsoleLogin",
         }
     }
 
@@ -237,6 +263,8 @@ impl Stats {
             "GetCallerIdentity",
             "Authorize",
             "Verify",
+            "GetSigninToken",
+            "ConsoleLogin",
         ];
         let mut out = serde_json::Map::new();
         for key in flat {
@@ -276,6 +304,10 @@ pub struct SandboxState {
     /// Refresh token → the client it was issued to.
     pub refresh_tokens: HashMap<String, String>,
     pub keys: HashMap<String, Identity>,
+    /// Access key id → its secret half.
+    pub issued: HashMap<String, Issued>,
+    /// Console sign-in token → whose it is.
+    pub signin_tokens: HashMap<String, SigninGrant>,
     throttle: u32,
     fail: u32,
     garbage: u32,
@@ -300,6 +332,8 @@ impl Shared {
             sessions: HashMap::new(),
             refresh_tokens: HashMap::new(),
             keys: HashMap::new(),
+            issued: HashMap::new(),
+            signin_tokens: HashMap::new(),
             throttle,
             fail,
             garbage: 0,
@@ -426,7 +460,15 @@ impl SandboxState {
             session_token: random_alnum(256),
             expires_at: identity.expires_at,
         };
-        self.keys.insert(access_key_id, identity);
+        self.keys.insert(access_key_id.clone(), identity);
+        self.issued.insert(
+            access_key_id,
+            Issued {
+                secret_access_key: keys.secret_access_key.clone(),
+                session_token: keys.session_token.clone(),
+                chained: false,
+            },
+        );
         keys
     }
 }

@@ -200,6 +200,11 @@ fn assume_role(
         user_id: user_id.clone(),
         expires_at: SystemTime::now() + lifetime,
     });
+    // Every caller holds role credentials (the sandbox issues no others), so every AssumeRole
+    // here is role chaining.
+    if let Some(issued) = state.issued.get_mut(&keys.access_key_id) {
+        issued.chained = true;
+    }
     Ok(format!(
         "<AssumeRoleResponse xmlns=\"{NAMESPACE}\">\n  <AssumeRoleResult>\n    \
          <AssumedRoleUser>\n      <Arn>{}</Arn>\n      <AssumedRoleId>{}</AssumedRoleId>\n    \

@@ -76,6 +76,14 @@ impl Timeouts {
             .build()
     }
 
+    /// What a call that ran out of time says.
+    pub fn timed_out(&self) -> String {
+        format!(
+            "timed out: no answer within {} ({TIMEOUT_VARIABLE} sets the deadline)",
+            self.label()
+        )
+    }
+
     /// "30 s", "2.5 s".
     pub fn label(&self) -> String {
         let secs = self.overall.as_secs_f64();
@@ -87,12 +95,14 @@ impl Timeouts {
     }
 }
 
-/// The three services ssoenv calls.
+/// The services ssoenv calls: three through their SDK clients, and the console's sign-in
+/// federation endpoint (`ssoenv console`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Service {
     Sso,
     SsoOidc,
     Sts,
+    Signin,
 }
 
 impl Service {
@@ -102,6 +112,7 @@ impl Service {
             Service::Sso => "SSO",
             Service::SsoOidc => "SSO_OIDC",
             Service::Sts => "STS",
+            Service::Signin => "SIGNIN",
         }
     }
 
@@ -112,6 +123,7 @@ impl Service {
             Service::Sso => &["sso"],
             Service::SsoOidc => &["sso_oidc", "sso-oidc"],
             Service::Sts => &["sts"],
+            Service::Signin => &["signin"],
         }
     }
 }
@@ -272,10 +284,7 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let timed_out = || match timeouts {
-        Some(t) => format!(
-            "timed out: no answer within {} ({TIMEOUT_VARIABLE} sets the deadline)",
-            t.label()
-        ),
+        Some(t) => t.timed_out(),
         None => format!("timed out ({TIMEOUT_VARIABLE} sets the deadline)"),
     };
     match err {
