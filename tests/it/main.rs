@@ -8,6 +8,7 @@ mod config;
 mod env;
 mod faults;
 mod interop;
+mod kinds;
 mod login;
 mod login_faults;
 mod ondemand;
