@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::common::moto::Moto;
-use crate::common::setup::{Setup, cli_cache, cli_time, read_token, set_expiry, token_path};
+use crate::common::setup::{
+    Browser, Setup, cli_cache, cli_time, expire_for_good, on_a_terminal, read_token, set_expiry,
+    token_path,
+};
 use crate::common::{Home, run};
 
 /// The ARN `aws login` records as the profile's `login_session`.
@@ -401,4 +404,30 @@ fn whoami_of_a_profile_without_a_session_succeeds_offline() {
         !home.path().join("process.log").exists(),
         "whoami runs no credential_process"
     );
+}
+
+#[test]
+fn a_role_chain_on_an_sso_session_that_needs_a_login_logs_in_only_with_a_person_there() {
+    let setup = Setup::new(&[]);
+    expire_for_good(&setup);
+    let browser = Browser::new(true);
+    let (out, _, stderr) = run(setup
+        .ssoenv(["credential-process", "admin"])
+        .env("BROWSER", &browser.command));
+    assert_eq!(out.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("`ssoenv login admin`"), "{stderr}");
+    assert_eq!(browser.calls(), Vec::<String>::new());
+
+    let args = [
+        "exec",
+        "admin",
+        "--",
+        "sh",
+        "-c",
+        "echo \"account=$AWS_ACCOUNT_ID\"",
+    ];
+    let (out, stdout, _) = run(&mut on_a_terminal(&setup, &browser.command, &args));
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("account=222222222222"), "{stdout}");
+    assert_eq!(browser.calls().len(), 1);
 }
