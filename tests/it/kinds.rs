@@ -260,6 +260,14 @@ fn a_login_session_profile_uses_what_aws_login_cached() {
         .env("AWS_LOGIN_CACHE_DIRECTORY", &elsewhere));
     assert_eq!(out.status.code(), Some(4), "{stdout}");
     assert!(stdout.contains("aws login --profile signed-in"), "{stdout}");
+    // `ssoenv login` cannot log it in, and says who can.
+    let (out, _, stderr) = run(&mut home.ssoenv(["login", "signed-in"]));
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("`aws login` session")
+            && stderr.contains("`aws login --profile signed-in`"),
+        "{stderr}"
+    );
 }
 
 #[test]
