@@ -53,7 +53,26 @@ pub fn cached(
             now,
         ),
         ChainBase::LoginSession { session, .. } => login::cached(env, session, now),
+        ChainBase::WebIdentity { profile, role_arn } => {
+            let identity = web_identity_of(set, profile, role_arn);
+            cache::load(env, report, &identity.cache_key(), now)
+        }
         _ => None,
+    }
+}
+
+/// A web identity profile's settings from its section.
+fn web_identity_of<'a>(
+    set: &'a ProfileSet,
+    profile: &'a str,
+    role_arn: &'a str,
+) -> web_identity::WebIdentity<'a> {
+    let key = |k: &str| set.profiles.get(profile).and_then(|s| s.get(k));
+    web_identity::WebIdentity {
+        profile,
+        role_arn,
+        token_file: key("web_identity_token_file").unwrap_or_default(),
+        session_name: key("role_session_name"),
     }
 }
 
@@ -105,16 +124,20 @@ pub async fn resolve(
             });
         }
         ChainBase::WebIdentity { profile, role_arn } => {
-            let section = set.profiles.get(profile.as_str());
-            let key = |k: &str| section.and_then(|s| s.get(k));
-            let identity = web_identity::WebIdentity {
-                profile,
-                role_arn,
-                token_file: key("web_identity_token_file").unwrap_or_default(),
-                session_name: key("role_session_name"),
-            };
-            let settings = client_settings(env, set, profile)?;
-            web_identity::assume_role(env, &settings, &identity, region).await?
+            let identity = web_identity_of(set, profile, role_arn);
+            let key = identity.cache_key();
+            let _lock = fetch_lock(env, &key)?;
+            match cache::load(env, report, &key, now) {
+                Some(cached) => cached,
+                None => {
+                    let settings = client_settings(env, set, profile)?;
+                    let fresh = web_identity::assume_role(env, &settings, &identity, region).await?;
+                    if let Err(e) = cache::store_assume_role(env, &key, &fresh, None) {
+                        warn_not_cached(env, report, &key, &e);
+                    }
+                    fresh
+                }
+            }
         }
         ChainBase::LoginSession { profile, session } => {
             login::credentials(env, profile, session, now)?

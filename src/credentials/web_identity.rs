@@ -1,6 +1,7 @@
 //! `web_identity_token_file` + `role_arn` profiles, delegated to the Rust SDK's own provider
 //! (aws-config's `WebIdentityTokenCredentialsProvider`): it reads the token file and calls STS
-//! `AssumeRoleWithWebIdentity`, as every AWS SDK does for such a profile.
+//! `AssumeRoleWithWebIdentity`, as every AWS SDK does for such a profile. The result is cached
+//! where and as the AWS CLI caches it ([`WebIdentity::cache_key`]).
 
 use std::error::Error as _;
 use std::path::PathBuf;
@@ -26,6 +27,13 @@ pub struct WebIdentity<'a> {
     pub role_arn: &'a str,
     pub token_file: &'a str,
     pub session_name: Option<&'a str>,
+}
+
+impl WebIdentity<'_> {
+    /// Where its credentials are cached, shared with the AWS CLI.
+    pub fn cache_key(&self) -> String {
+        super::cache::web_identity_key(self.role_arn, self.session_name)
+    }
 }
 
 /// Assumes the profile's role with its web identity token. The SDK's STS client finds its

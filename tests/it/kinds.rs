@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::Command;
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
@@ -15,7 +16,7 @@ use crate::common::setup::{
     Browser, Setup, cli_cache, cli_time, expire_for_good, on_a_terminal, read_token, set_expiry,
     token_path,
 };
-use crate::common::{Home, run};
+use crate::common::{Home, keep_pyenv, run};
 
 /// The ARN `aws login` records as the profile's `login_session`.
 const LOGIN_ARN: &str = "arn:aws:iam::777788889999:user/Admin";
@@ -163,6 +164,18 @@ fn a_credential_process_profile_runs_its_command_for_each_caller() {
     assert_eq!(runs.lines().count(), 3, "the process is not cached: {runs}");
 }
 
+/// botocore's web identity provider for profile `wi`, with the file cache the AWS CLI gives it
+/// (`awscli/customizations/assumerole.py`); prints the access key it returns.
+const BOTOCORE_WEB_IDENTITY: &str = r#"
+import os
+import botocore.session
+from botocore.credentials import JSONFileCache
+session = botocore.session.Session(profile="wi")
+provider = session.get_component("credential_provider").get_provider("assume-role-with-web-identity")
+provider.cache = JSONFileCache(os.path.expanduser("~/.aws/cli/cache"))
+print(session.get_credentials().get_frozen_credentials().access_key)
+"#;
+
 #[test]
 fn a_web_identity_profile_assumes_its_role_through_motos_sts() {
     let home = every_kind();
@@ -174,14 +187,33 @@ fn a_web_identity_profile_assumes_its_role_through_motos_sts() {
     assert_eq!(vars["AWS_ACCOUNT_ID"], "444455556666");
     assert_eq!(vars["AWS_REGION"], "us-west-2");
 
+    // Cached where and as the AWS CLI caches web identity credentials: the next caller asks no one.
+    let cache = home.path().join(".aws/cli/cache");
+    assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 1);
     let (out, stdout, stderr) = run(home
         .ssoenv(["credential-process", "wi"])
-        .env("AWS_ENDPOINT_URL_STS", &moto.url));
+        .env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9"));
     assert!(out.status.success(), "{stderr}");
     let json: Value = serde_json::from_str(&stdout).unwrap();
-    assert!(json["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+    assert_eq!(
+        json["AccessKeyId"].as_str(),
+        Some(vars["AWS_ACCESS_KEY_ID"].as_str())
+    );
+
+    // The AWS CLI's own reader (botocore, with the cache the CLI injects) takes it from there too.
+    let mut python = Command::new("python3");
+    python
+        .args(["-c", BOTOCORE_WEB_IDENTITY])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9");
+    let (out, stdout, stderr) = run(keep_pyenv(&mut python));
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stdout.trim(), vars["AWS_ACCESS_KEY_ID"]);
 
     // A token file that is not there is named, and nothing is printed on stdout.
+    std::fs::remove_dir_all(&cache).unwrap();
     std::fs::remove_file(home.path().join("token.jwt")).unwrap();
     let (out, stdout, stderr) = run(home
         .ssoenv(["env", "wi", "--credentials", "--shell", "bash"])
