@@ -489,6 +489,23 @@ mod tests {
     use crate::config::model::fixtures::parse_set;
 
     #[test]
+    fn login_session_comes_after_sso_and_before_credential_process_as_in_the_rust_sdk() {
+        let set = parse_set(
+            json!({
+                "signed-in": { "login_session": "arn:aws:iam::123456789012:user/Admin",
+                               "credential_process": "never" },
+                "both": { "login_session": "arn:aws:iam::1:user/A", "sso_session": "corp",
+                          "sso_account_id": "111", "sso_role_name": "Dev" },
+            }),
+            json!({ "corp": { "sso_start_url": "https://x/start", "sso_region": "us-east-1" } }),
+        );
+        let p = resolve(&set, "signed-in").unwrap();
+        assert_eq!(p.kind.label(), "login-session");
+        assert_eq!(p.account_id(), Some("123456789012"));
+        assert_eq!(resolve(&set, "both").unwrap().kind.label(), "sso");
+    }
+
+    #[test]
     fn an_sso_session_profile_resolves_with_its_session() {
         let set = parse_set(
             json!({ "dev": { "sso_session": "corp", "sso_account_id": "111", "sso_role_name": "Dev", "region": "eu-west-1" } }),

@@ -256,6 +256,21 @@ mod tests {
     }
 
     #[test]
+    fn web_identity_keys_match_botocore() {
+        // botocore AssumeRoleWithWebIdentityCredentialFetcher(..., role_arn=ARN,
+        // extra_args={"RoleSessionName": "ci-run"})._create_cache_key(), and without extra_args.
+        let arn = "arn:aws:iam::444455556666:role/WebRole";
+        assert_eq!(
+            web_identity_key(arn, Some("ci-run")),
+            "223f5305f68642a75527f3e206b4c5abe058c499"
+        );
+        assert_eq!(
+            web_identity_key(arn, None),
+            "f001db5bea2f74514e3044a63cee06e95fb2eff2"
+        );
+    }
+
+    #[test]
     fn entries_round_trip_and_expire_inside_the_window() {
         let home = tempfile::tempdir().unwrap();
         let env = Env::from_map([("HOME", home.path())]);

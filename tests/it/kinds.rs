@@ -66,6 +66,10 @@ source_profile = proc
 [profile on-wi]
 role_arn = arn:aws:iam::333344445555:role/FromWebIdentity
 source_profile = wi
+
+[profile on-login]
+role_arn = arn:aws:iam::666677778888:role/FromLogin
+source_profile = signed-in
 "
     ));
     home.write_credentials(
@@ -227,13 +231,15 @@ fn a_web_identity_profile_assumes_its_role_through_motos_sts() {
 }
 
 #[test]
-fn role_chains_on_static_process_and_web_identity_sources_assume_their_roles() {
+fn role_chains_on_static_process_web_identity_and_login_sources_assume_their_roles() {
     let home = every_kind();
+    write_login_cache(&home.path().join(".aws/login/cache"), 30);
     let moto = Moto::start();
     for (profile, account) in [
         ("on-keys", "111122223333"),
         ("on-proc", "222233334444"),
         ("on-wi", "333344445555"),
+        ("on-login", "666677778888"),
     ] {
         let vars = exec_env(&home, profile, Some(&moto.url));
         assert_eq!(vars["AWS_ACCOUNT_ID"], account, "{profile}: {vars:?}");
@@ -317,6 +323,7 @@ fn list_names_every_kind() {
         BTreeMap::from([
             ("keys", "static"),
             ("on-keys", "role"),
+            ("on-login", "role"),
             ("on-proc", "role"),
             ("on-wi", "role"),
             ("proc", "process"),
