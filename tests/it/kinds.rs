@@ -117,49 +117,50 @@ fn write_login_cache(dir: &Path, minutes: i64) {
     std::fs::write(dir.join(name), entry.to_string()).unwrap();
 }
 
+/// What each credentials command hands out for `profile`: the variables a child of `exec` sees,
+/// the script `env --credentials` prints, and the JSON of `credential-process`.
+fn every_credentials_command(
+    home: &Home,
+    profile: &str,
+) -> (BTreeMap<String, String>, String, Value) {
+    let vars = exec_env(home, profile, None);
+    let (out, script, stderr) =
+        run(&mut home.ssoenv(["env", profile, "--credentials", "--shell", "bash"]));
+    assert!(out.status.success(), "{stderr}");
+    let (out, stdout, stderr) = run(&mut home.ssoenv(["credential-process", profile]));
+    assert!(out.status.success(), "{stderr}");
+    (vars, script, serde_json::from_str(&stdout).unwrap())
+}
+
 #[test]
 fn static_keys_reach_a_child_and_every_credentials_command() {
     let home = every_kind();
-    let vars = exec_env(&home, "keys", None);
+    let (vars, script, json) = every_credentials_command(&home, "keys");
     assert_eq!(vars["AWS_ACCESS_KEY_ID"], "AKIAKEYS");
     assert_eq!(vars["AWS_SECRET_ACCESS_KEY"], "keys/secret");
     assert_eq!(vars["AWS_REGION"], "eu-central-1");
     assert_eq!(vars["SSOENV_PROFILE"], "keys");
     assert!(!vars.contains_key("AWS_SESSION_TOKEN"), "{vars:?}");
-
-    let (out, stdout, stderr) =
-        run(&mut home.ssoenv(["env", "keys", "--credentials", "--shell", "bash"]));
-    assert!(out.status.success(), "{stderr}");
     assert!(
-        stdout.contains("export AWS_ACCESS_KEY_ID=AKIAKEYS"),
-        "{stdout}"
+        script.contains("export AWS_ACCESS_KEY_ID=AKIAKEYS"),
+        "{script}"
     );
-    let (out, stdout, _) = run(&mut home.ssoenv(["credential-process", "keys"]));
-    assert!(out.status.success());
-    let json: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(json["AccessKeyId"], "AKIAKEYS");
 }
 
 #[test]
 fn a_credential_process_profile_runs_its_command_for_each_caller() {
     let home = every_kind();
-    let vars = exec_env(&home, "proc", None);
+    let (vars, script, json) = every_credentials_command(&home, "proc");
     assert_eq!(vars["AWS_ACCESS_KEY_ID"], "AKIAPROCESS");
     assert_eq!(vars["AWS_SESSION_TOKEN"], "ptoken");
     assert_eq!(vars["AWS_ACCOUNT_ID"], "555566667777");
     assert_eq!(vars["AWS_CREDENTIAL_EXPIRATION"], "2099-01-01T00:00:00Z");
     assert_eq!(vars["AWS_REGION"], "ap-south-1");
-
-    let (out, stdout, stderr) =
-        run(&mut home.ssoenv(["env", "proc", "--credentials", "--shell", "bash"]));
-    assert!(out.status.success(), "{stderr}");
     assert!(
-        stdout.contains("export AWS_SESSION_TOKEN=ptoken"),
-        "{stdout}"
+        script.contains("export AWS_SESSION_TOKEN=ptoken"),
+        "{script}"
     );
-    let (out, stdout, stderr) = run(&mut home.ssoenv(["credential-process", "proc"]));
-    assert!(out.status.success(), "{stderr}");
-    let json: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(
         (&json["AccessKeyId"], &json["Expiration"]),
         (&json!("AKIAPROCESS"), &json!("2099-01-01T00:00:00Z"))
