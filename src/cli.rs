@@ -7,7 +7,6 @@ use clap::builder::StyledStr;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
-use crate::active::segment::DEFAULT_FORMAT;
 use crate::config::profile::{account_of_role_arn, role_name_of_arn};
 use crate::shell::ShellKind;
 
@@ -221,9 +220,11 @@ pub struct ConsoleArgs {
 
 #[derive(Debug, Args)]
 pub struct PromptArgs {
-    /// The segment's format; see the README for placeholders.
-    #[arg(long, default_value = DEFAULT_FORMAT)]
-    pub format: String,
+    /// The segment's format; see the README for placeholders. [default: `{account}/{role}
+    /// {region} {expiry}`, or `{profile} {region} {expiry}` for a profile with neither account
+    /// nor role]
+    #[arg(long)]
+    pub format: Option<String>,
 }
 
 #[derive(Debug, Args)]

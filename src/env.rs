@@ -188,6 +188,20 @@ impl Env {
             .map(|h| h.join(".aws").join("cli").join("cache"))
     }
 
+    /// Where the AWS CLI's `aws login` caches its credentials: `$AWS_LOGIN_CACHE_DIRECTORY`,
+    /// else `~/.aws/login/cache`.
+    pub fn login_cache_dir(&self) -> Option<PathBuf> {
+        match self
+            .var_os("AWS_LOGIN_CACHE_DIRECTORY")
+            .filter(|d| !d.is_empty())
+        {
+            Some(dir) => Some(PathBuf::from(dir)),
+            None => self
+                .home_dir()
+                .map(|h| h.join(".aws").join("login").join("cache")),
+        }
+    }
+
     /// ssoenv's own state (locks, account names; never secrets): `$SSOENV_CACHE_DIR`, else
     /// `$XDG_CACHE_HOME/ssoenv`, else `~/.cache/ssoenv`.
     pub fn state_dir(&self) -> Option<PathBuf> {

@@ -7,6 +7,10 @@ use crate::time::human;
 /// The segment when `--format` is not given: account, role, region and time left.
 pub const DEFAULT_FORMAT: &str = "{account}/{role} {region} {expiry}";
 
+/// The default for a profile that names neither account nor role (static keys, a process, web
+/// identity without them): its name is then what tells the user where they are.
+pub const NAMELESS_FORMAT: &str = "{profile} {region} {expiry}";
+
 /// What the segment shows about the active profile.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Segment {
@@ -16,6 +20,17 @@ pub struct Segment {
     pub role: Option<String>,
     pub region: Option<String>,
     pub expiry: Expiry,
+}
+
+impl Segment {
+    /// The format used when `--format` is not given.
+    pub fn default_format(&self) -> &'static str {
+        if self.account_id.is_none() && self.role.is_none() {
+            NAMELESS_FORMAT
+        } else {
+            DEFAULT_FORMAT
+        }
+    }
 }
 
 /// How long the active credentials or SSO session last.
@@ -169,6 +184,11 @@ mod tests {
             render(DEFAULT_FORMAT, &s).unwrap(),
             "eu-west-1 7h59m",
             "no dangling `/` for a profile without account or role"
+        );
+        assert_eq!(
+            render(s.default_format(), &s).unwrap(),
+            "dev eu-west-1 7h59m",
+            "by default a profile without account or role is shown by name"
         );
         s.role = Some("Developer".into());
         assert_eq!(

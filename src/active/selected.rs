@@ -46,8 +46,12 @@ impl Selected {
         chain::chain(&self.config.set, &self.profile.name)?
             .sso_session()
             .cloned()
-            .ok_or_else(|| ConfigError::NotSso {
-                name: self.profile.name.clone(),
+            .ok_or_else(|| {
+                let name = self.profile.name.clone();
+                match self.profile.kind {
+                    ProfileKind::LoginSession { .. } => ConfigError::LoginSessionNotSso { name },
+                    _ => ConfigError::NotSso { name },
+                }
             })
     }
 

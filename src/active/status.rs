@@ -26,6 +26,39 @@ pub struct Status {
     pub credentials_expire: Option<Timestamp>,
     pub session: Option<SsoSession<'static>>,
     pub token: Option<TokenStatus>,
+    /// The profile is an `aws login` session (its credentials are `credentials_expire`'s).
+    pub login_session: bool,
+}
+
+/// Whether the profile can be used now without a person, as local state tells: the answer to
+/// "am I logged in?", told apart for `whoami`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// The SSO access token (or the `aws login` session's credentials) is valid.
+    Valid,
+    /// The access token has expired, but its refresh token renews it without a person.
+    Refreshable,
+    /// The session is over, but role credentials cached from it are still valid: tools keep
+    /// working until they expire, then a login is needed (aws-cli#9845).
+    CredentialsOnly,
+    /// Nothing usable: a login is needed.
+    LoginNeeded,
+    /// No session to log in to (static keys, a process, web identity): credentials are made on
+    /// demand.
+    NoSession,
+}
+
+impl Standing {
+    /// The word `whoami --json` prints.
+    pub fn label(self) -> &'static str {
+        match self {
+            Standing::Valid => "valid",
+            Standing::Refreshable => "refreshable",
+            Standing::CredentialsOnly => "credentials-only",
+            Standing::LoginNeeded => "login-needed",
+            Standing::NoSession => "no-session",
+        }
+    }
 }
 
 impl Status {
@@ -73,7 +106,24 @@ impl Status {
                 .as_ref()
                 .map(|s| sso::token_status(env, report, s, now)),
             session,
+            login_session: matches!(chain.map(|c| c.base), Some(ChainBase::LoginSession { .. })),
         })
+    }
+
+    /// What local state says can be used now (see [`Standing`]).
+    pub fn standing(&self, now: Timestamp) -> Standing {
+        let credentials_valid = self.credentials_expire.is_some_and(|at| at > now);
+        match &self.token {
+            Some(TokenStatus::Valid { .. }) => Standing::Valid,
+            Some(TokenStatus::Refreshable { .. }) => Standing::Refreshable,
+            Some(TokenStatus::Expired { .. } | TokenStatus::Missing) if credentials_valid => {
+                Standing::CredentialsOnly
+            }
+            Some(TokenStatus::Expired { .. } | TokenStatus::Missing) => Standing::LoginNeeded,
+            None if self.login_session && credentials_valid => Standing::Valid,
+            None if self.login_session => Standing::LoginNeeded,
+            None => Standing::NoSession,
+        }
     }
 
     /// What the prompt shows as time left: the credentials in credentials mode, else the session.

@@ -1,11 +1,13 @@
-//! `ssoenv whoami`: the active (or named) profile, its account, role and region, and how long its
-//! credentials and SSO session last — from local state; `--verify` asks STS.
+//! `ssoenv whoami`: the active (or named) profile, its account, role and region, how long its
+//! credentials and SSO session last, and whether it can be used now (its [`Standing`], also the
+//! exit code) — from local state; `--verify` asks STS.
 
 use std::io::Write;
 
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use crate::active::status::Standing;
 use crate::active::{ActiveError, Selected, Status};
 use crate::cli::WhoamiArgs;
 use crate::credentials::{Credentials, sts};
@@ -34,15 +36,7 @@ pub fn run(
     };
     // Resolve first so a broken or unknown profile gets its own clear error.
     let selected = Selected::load(env, Some(&name))?;
-    let status = Status::read(
-        env,
-        report,
-        &selected.config.set,
-        &name,
-        credentials_mode,
-        now,
-    )
-    .ok_or_else(|| Error::message(exit::CONFIG, format!("cannot read profile `{name}`")))?;
+    // Verified first: a login or fetch it makes shows in the status read after it.
     let arn = if args.verify {
         Some(verify(
             env,
@@ -54,8 +48,19 @@ pub fn run(
     } else {
         None
     };
+    let status = Status::read(
+        env,
+        report,
+        &selected.config.set,
+        &name,
+        credentials_mode,
+        now,
+    )
+    .ok_or_else(|| Error::message(exit::CONFIG, format!("cannot read profile `{name}`")))?;
+    let standing = status.standing(now);
     if args.json {
         let mut value = to_json(&status, now);
+        value["state"] = json!(standing.label());
         if let Some(arn) = arn {
             value["arn"] = json!(arn);
         }
@@ -64,7 +69,7 @@ pub fn run(
             "{}",
             serde_json::to_string_pretty(&value).map_err(std::io::Error::other)?
         )?;
-        return Ok(());
+        return exit_for(standing);
     }
     let mut lines: Vec<(&str, String)> = vec![(
         "profile",
@@ -106,7 +111,20 @@ pub fn run(
             Some(TokenStatus::Expired { .. }) => format!("expired: {login}"),
             Some(TokenStatus::Missing) | None => format!("not logged in: {login}"),
         };
+        let state = match (standing, status.credentials_expire) {
+            (Standing::CredentialsOnly, Some(at)) => format!(
+                "{state} (the credentials cached from it last {} more)",
+                human(at.duration_since(now))
+            ),
+            _ => state,
+        };
         lines.push(("sso session", format!("{label}: {state}")));
+    }
+    if status.login_session && standing == Standing::LoginNeeded {
+        lines.push((
+            "login",
+            format!("no fresh credentials: run `aws login --profile {name}`"),
+        ));
     }
     if let Some(arn) = arn {
         lines.push(("arn", arn));
@@ -114,7 +132,18 @@ pub fn run(
     for (key, value) in lines {
         writeln!(out, "{key:<12} {value}")?;
     }
-    Ok(())
+    exit_for(standing)
+}
+
+/// The exit code that answers "am I logged in?": 0 while nothing needs a person (a valid or
+/// refreshable session, or none to log in to), 6 while only cached credentials are left, 4 when
+/// a login is needed.
+fn exit_for(standing: Standing) -> Result<(), Error> {
+    match standing {
+        Standing::Valid | Standing::Refreshable | Standing::NoSession => Ok(()),
+        Standing::CredentialsOnly => Err(Error::SilentExit(exit::CREDENTIALS_ONLY)),
+        Standing::LoginNeeded => Err(Error::SilentExit(exit::LOGIN_REQUIRED)),
+    }
 }
 
 fn left(at: Timestamp, now: Timestamp) -> String {

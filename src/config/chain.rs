@@ -33,6 +33,11 @@ pub enum ChainBase {
         profile: String,
         role_arn: String,
     },
+    /// `login_session`: credentials the AWS CLI's `aws login` cached.
+    LoginSession {
+        profile: String,
+        session: String,
+    },
 }
 
 /// How to obtain a profile's credentials: a base, then each role assumed in order.
@@ -131,6 +136,12 @@ pub fn chain(set: &ProfileSet, name: &str) -> Result<Chain, ConfigError> {
                     role_name: role_name.into_owned(),
                 };
             }
+            ProfileKind::LoginSession { session } => {
+                break ChainBase::LoginSession {
+                    profile: current.to_string(),
+                    session: session.into_owned(),
+                };
+            }
             ProfileKind::Process { command } => {
                 break ChainBase::Process {
                     profile: current.to_string(),
@@ -213,6 +224,7 @@ mod tests {
                 "sso_region": session.region, "sso_start_url": session.start_url,
             }}),
             ChainBase::Process { command, .. } => json!({ "CredentialProcess": command }),
+            ChainBase::LoginSession { session, .. } => json!({ "LoginSession": session }),
         }];
         for role in &chain.roles {
             let mut r = json!({ "role_arn": role.role_arn });

@@ -33,6 +33,12 @@ pub enum ConfigError {
     /// A profile that has to log in through IAM Identity Center (`login`, `logout`) and does not.
     #[error("profile `{name}` does not log in through IAM Identity Center")]
     NotSso { name: String },
+    /// Like `NotSso`, for an `aws login` session: the AWS CLI logs it in.
+    #[error(
+        "profile `{name}` is an `aws login` session, which the AWS CLI manages, not IAM Identity \
+         Center (log in with `aws login --profile {name}`)"
+    )]
+    LoginSessionNotSso { name: String },
     /// `--sso-session NAME` names no `[sso-session NAME]`.
     #[error("there is no [sso-session {name}] in {}", config.display())]
     UnknownSession { name: String, config: PathBuf },

@@ -1,7 +1,7 @@
 //! What each profile is: SSO (via an sso-session or legacy keys), a role on top of another
-//! profile, static keys, `credential_process`, or none of these — and, for a profile that yields
-//! credentials, the chain of steps that produces them (the AWS SDKs' rules, pinned by their
-//! `assume-role-tests.json`).
+//! profile, static keys, `credential_process`, web identity, `login_session`, or none of these —
+//! and, for a profile that yields credentials, the chain of steps that produces them (the AWS
+//! SDKs' rules, pinned by their `assume-role-tests.json`).
 
 use std::borrow::Cow;
 
@@ -100,6 +100,9 @@ pub enum ProfileKind<'a> {
     Process { command: Cow<'a, str> },
     /// `web_identity_token_file` with `role_arn`.
     WebIdentity { role_arn: Cow<'a, str> },
+    /// `login_session`: the AWS CLI's `aws login` (console credentials), named by the signed-in
+    /// identity's ARN.
+    LoginSession { session: Cow<'a, str> },
     /// Configuration only (region, output, …).
     NoCredentials,
 }
@@ -111,6 +114,7 @@ impl ProfileKind<'_> {
             ProfileKind::Sso { account_id, .. } => Some(account_id),
             ProfileKind::AssumeRole { role, .. } => account_of_role_arn(&role.role_arn),
             ProfileKind::WebIdentity { role_arn } => account_of_role_arn(role_arn),
+            ProfileKind::LoginSession { session } => account_of_role_arn(session),
             _ => section.get("aws_account_id"),
         }
     }
@@ -135,6 +139,7 @@ impl ProfileKind<'_> {
             ProfileKind::Static => "static",
             ProfileKind::Process { .. } => "process",
             ProfileKind::WebIdentity { .. } => "web-identity",
+            ProfileKind::LoginSession { .. } => "login-session",
             ProfileKind::NoCredentials => "none",
         }
     }
@@ -161,6 +166,9 @@ impl ProfileKind<'_> {
             },
             ProfileKind::WebIdentity { role_arn } => ProfileKind::WebIdentity {
                 role_arn: owned(role_arn),
+            },
+            ProfileKind::LoginSession { session } => ProfileKind::LoginSession {
+                session: owned(session),
             },
             ProfileKind::NoCredentials => ProfileKind::NoCredentials,
         }
@@ -267,6 +275,12 @@ pub fn kind_of<'s>(
     }
     if let Some(sso) = sso_kind(set, section)? {
         return Ok(sso);
+    }
+    // After SSO and before credential_process, as in the Rust SDK's base-provider order.
+    if let Some(session) = section.get("login_session") {
+        return Ok(ProfileKind::LoginSession {
+            session: session.into(),
+        });
     }
     if let Some(command) = section.get("credential_process") {
         return Ok(ProfileKind::Process {
@@ -473,6 +487,23 @@ mod tests {
 
     use super::*;
     use crate::config::model::fixtures::parse_set;
+
+    #[test]
+    fn login_session_comes_after_sso_and_before_credential_process_as_in_the_rust_sdk() {
+        let set = parse_set(
+            json!({
+                "signed-in": { "login_session": "arn:aws:iam::123456789012:user/Admin",
+                               "credential_process": "never" },
+                "both": { "login_session": "arn:aws:iam::1:user/A", "sso_session": "corp",
+                          "sso_account_id": "111", "sso_role_name": "Dev" },
+            }),
+            json!({ "corp": { "sso_start_url": "https://x/start", "sso_region": "us-east-1" } }),
+        );
+        let p = resolve(&set, "signed-in").unwrap();
+        assert_eq!(p.kind.label(), "login-session");
+        assert_eq!(p.account_id(), Some("123456789012"));
+        assert_eq!(resolve(&set, "both").unwrap().kind.label(), "sso");
+    }
 
     #[test]
     fn an_sso_session_profile_resolves_with_its_session() {

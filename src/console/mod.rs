@@ -111,8 +111,12 @@ impl Origin {
                  sign-in service takes them; put a role on top of it (role_arn + source_profile)",
             )),
             ChainBase::WebIdentity { .. } => Err(unsupported(
-                "web identity profiles are resolved by the AWS SDKs themselves, so ssoenv holds no \
-                 credentials to sign in with",
+                "web identity credentials are meant for a workload, not a person; put a role on \
+                 top of it (role_arn + source_profile)",
+            )),
+            ChainBase::LoginSession { .. } => Err(unsupported(
+                "its credentials come from `aws login`, which ssoenv only reads; put a role on top of it \
+                 (role_arn + source_profile)",
             )),
             ChainBase::Named(source) => Err(unsupported(&format!(
                 "credential_source = {source} without a role to assume"

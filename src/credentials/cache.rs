@@ -30,12 +30,7 @@ pub const EXPIRY_WINDOW: SignedDuration = SignedDuration::from_mins(15);
 
 /// The cache key botocore computes for an AssumeRole call with these options.
 pub fn assume_role_key(role: &AssumeRole) -> String {
-    // serde_json's map is sorted by key: json.dumps(sort_keys=True) with Python's separators.
-    let mut args = Map::new();
-    args.insert("RoleArn".into(), json!(role.role_arn));
-    if let Some(name) = &role.role_session_name {
-        args.insert("RoleSessionName".into(), json!(name));
-    }
+    let mut args = role_args(&role.role_arn, role.role_session_name.as_deref());
     if let Some(id) = &role.external_id {
         args.insert("ExternalId".into(), json!(id));
     }
@@ -43,6 +38,25 @@ pub fn assume_role_key(role: &AssumeRole) -> String {
         args.insert("DurationSeconds".into(), json!(d));
     }
     sha1_hex(&dumps(&Value::Object(args), Separators::Default))
+}
+
+/// The key of an AssumeRoleWithWebIdentity result: the AWS CLI caches those here too
+/// (`inject_assume_role_provider_cache`), keyed by the same rule on `RoleArn` and a configured
+/// `RoleSessionName` (the token is read at call time, so it is not part of it).
+pub fn web_identity_key(role_arn: &str, role_session_name: Option<&str>) -> String {
+    let args = role_args(role_arn, role_session_name);
+    sha1_hex(&dumps(&Value::Object(args), Separators::Default))
+}
+
+/// The arguments every role key starts from. serde_json's map is sorted by key:
+/// json.dumps(sort_keys=True) with Python's separators.
+fn role_args(role_arn: &str, role_session_name: Option<&str>) -> Map<String, Value> {
+    let mut args = Map::new();
+    args.insert("RoleArn".into(), json!(role_arn));
+    if let Some(name) = role_session_name {
+        args.insert("RoleSessionName".into(), json!(name));
+    }
+    args
 }
 
 /// The AWS CLI's key for SSO role credentials (botocore
@@ -238,6 +252,21 @@ mod tests {
             sha1_hex(
                 r#"{"DurationSeconds": 900, "ExternalId": "ext", "RoleArn": "arn:aws:iam::1:role/A", "RoleSessionName": "me"}"#
             )
+        );
+    }
+
+    #[test]
+    fn web_identity_keys_match_botocore() {
+        // botocore AssumeRoleWithWebIdentityCredentialFetcher(..., role_arn=ARN,
+        // extra_args={"RoleSessionName": "ci-run"})._create_cache_key(), and without extra_args.
+        let arn = "arn:aws:iam::444455556666:role/WebRole";
+        assert_eq!(
+            web_identity_key(arn, Some("ci-run")),
+            "223f5305f68642a75527f3e206b4c5abe058c499"
+        );
+        assert_eq!(
+            web_identity_key(arn, None),
+            "f001db5bea2f74514e3044a63cee06e95fb2eff2"
         );
     }
 

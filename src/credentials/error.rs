@@ -19,6 +19,19 @@ pub enum CredentialsError {
     /// A source ssoenv cannot produce credentials from.
     #[error("profile `{profile}`: {message}")]
     Unsupported { profile: String, message: String },
+    /// A web identity profile's token file cannot be read.
+    #[error("profile `{profile}`: cannot read web_identity_token_file {path}: {message}")]
+    TokenFile {
+        profile: String,
+        path: String,
+        message: String,
+    },
+    /// A `login_session` profile whose `aws login` credentials are gone or expired.
+    #[error(
+        "profile `{profile}`: the AWS CLI's login session has no fresh credentials: run `aws login \
+         --profile {profile}` (ssoenv uses what `aws login` cached but cannot refresh it)"
+    )]
+    LoginSession { profile: String },
     #[error("cannot write the credential cache: {0}")]
     Cache(#[source] std::io::Error),
 }
@@ -28,8 +41,11 @@ impl CredentialsError {
         match self {
             CredentialsError::Sso(e) => e.exit_code(),
             CredentialsError::Sts { .. } => exit::SERVICE,
-            CredentialsError::Process { .. } | CredentialsError::Cache(_) => exit::FAILURE,
+            CredentialsError::Process { .. }
+            | CredentialsError::TokenFile { .. }
+            | CredentialsError::Cache(_) => exit::FAILURE,
             CredentialsError::Unsupported { .. } => exit::CONFIG,
+            CredentialsError::LoginSession { .. } => exit::LOGIN_REQUIRED,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Temporary credentials for a profile: the AWS CLI v2's role-credential cache (`cache`), SSO
-//! role credentials, `credential_process`, and role chaining through STS (`sts`).
+//! role credentials, `credential_process` (`process`), web identity (`web_identity`, delegated
+//! to the Rust SDK), `aws login` sessions (`login`), and role chaining through STS (`sts`).
 //!
 //! [`cached`] answers from local files only — no runtime, no network — so `exec` and
 //! `env --credentials` stay fast while credentials are fresh; [`resolve`] does the rest.
@@ -8,8 +9,10 @@ pub mod cache;
 pub mod contract;
 pub mod error;
 pub mod keys;
+pub mod login;
 pub mod process;
 pub mod sts;
+pub mod web_identity;
 
 use jiff::Timestamp;
 
@@ -23,8 +26,9 @@ use crate::env::Env;
 use crate::report::Reporter;
 use crate::sso;
 
-/// The credentials of a chain from local state alone: static keys, or the final step's entry in
-/// the role-credential cache. `None` means the network (or a process) is needed.
+/// The credentials of a chain from local state alone: static keys, `aws login`'s cache, or the
+/// final step's entry in the role-credential cache. `None` means the network (or a process) is
+/// needed.
 pub fn cached(
     env: &Env,
     report: &Reporter,
@@ -48,7 +52,27 @@ pub fn cached(
             &cache::sso_key(session, account_id, role_name),
             now,
         ),
+        ChainBase::LoginSession { session, .. } => login::cached(env, session, now),
+        ChainBase::WebIdentity { profile, role_arn } => {
+            let identity = web_identity_of(set, profile, role_arn);
+            cache::load(env, report, &identity.cache_key(), now)
+        }
         _ => None,
+    }
+}
+
+/// A web identity profile's settings from its section.
+fn web_identity_of<'a>(
+    set: &'a ProfileSet,
+    profile: &'a str,
+    role_arn: &'a str,
+) -> web_identity::WebIdentity<'a> {
+    let key = |k: &str| set.profiles.get(profile).and_then(|s| s.get(k));
+    web_identity::WebIdentity {
+        profile,
+        role_arn,
+        token_file: key("web_identity_token_file").unwrap_or_default(),
+        session_name: key("role_session_name"),
     }
 }
 
@@ -99,13 +123,24 @@ pub async fn resolve(
                 ),
             });
         }
-        ChainBase::WebIdentity { profile, .. } => {
-            return Err(CredentialsError::Unsupported {
-                profile: profile.clone(),
-                message: "web identity profiles are resolved by the AWS SDKs themselves; use `ssoenv env` \
-                          (profile mode) for them"
-                    .into(),
-            });
+        ChainBase::WebIdentity { profile, role_arn } => {
+            let identity = web_identity_of(set, profile, role_arn);
+            let key = identity.cache_key();
+            let _lock = fetch_lock(env, &key)?;
+            match cache::load(env, report, &key, now) {
+                Some(cached) => cached,
+                None => {
+                    let settings = client_settings(env, set, profile)?;
+                    let fresh = web_identity::assume_role(env, &settings, &identity, region).await?;
+                    if let Err(e) = cache::store_assume_role(env, &key, &fresh, None) {
+                        warn_not_cached(env, report, &key, &e);
+                    }
+                    fresh
+                }
+            }
+        }
+        ChainBase::LoginSession { profile, session } => {
+            login::credentials(env, profile, session, now)?
         }
     };
     let session = match &chain.base {

@@ -1,4 +1,8 @@
 //! `credential_process`: run the command (split like botocore does, no shell) and read its JSON.
+//!
+//! Not delegated to aws-config's `CredentialProcessProvider`, which runs the line through `sh -c`:
+//! a config written for the AWS CLI must mean the same here (`~`, `$`, `;` are not expanded),
+//! the synchronous run needs no async runtime, and errors never quote the output (secrets).
 
 use std::process::{Command, Stdio};
 

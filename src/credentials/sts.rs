@@ -9,7 +9,7 @@ use crate::sso::ClientSettings;
 use crate::sso::sdk::describe_within;
 
 /// STS needs some region; the global partition's home is the SDKs' own fallback.
-const DEFAULT_REGION: &str = "us-east-1";
+pub const DEFAULT_REGION: &str = "us-east-1";
 
 fn client(
     settings: &ClientSettings,

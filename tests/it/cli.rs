@@ -295,7 +295,7 @@ fn credential_process_prints_the_contract() {
 fn whoami_reports_local_state_and_verifies_with_sts() {
     let setup = Setup::new(&[]);
     let (out, stdout, _) = run(&mut setup.ssoenv(["whoami", "dev"]));
-    assert!(out.status.success());
+    assert_eq!(out.status.code(), Some(4), "login needed");
     assert!(
         stdout.contains("sso session  sandbox: not logged in: run `ssoenv login dev`"),
         "{stdout}"
@@ -358,11 +358,11 @@ fn every_command_takes_the_profile_aws_default_profile_names() {
 }
 
 #[test]
-fn the_prompt_of_a_profile_without_account_or_role_has_no_dangling_separator() {
+fn the_prompt_of_a_profile_without_account_or_role_shows_its_name_and_no_dangling_separator() {
     let home = static_home();
     let (out, stdout, stderr) = run(home.ssoenv(["prompt"]).env("AWS_PROFILE", "keys"));
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stdout, "eu-central-1\n");
+    assert_eq!(stdout, "keys eu-central-1\n");
 }
 
 #[test]

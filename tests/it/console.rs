@@ -319,12 +319,14 @@ fn profiles_without_console_credentials_say_why() {
         "\n[profile tool]\ncredential_process = /bin/false\n\n\
          [profile web]\nrole_arn = arn:aws:iam::444444444444:role/Web\n\
          web_identity_token_file = /nonexistent\n\n\
+         [profile signed-in]\nlogin_session = arn:aws:iam::444444444444:user/someone\n\n\
          [profile token-only]\nsso_session = corp\n\n\
          [profile plain]\nregion = eu-west-1\n",
     );
     for (profile, why) in [
         ("tool", "credential_process"),
         ("web", "web identity"),
+        ("signed-in", "aws login"),
         ("token-only", "sso_account_id and sso_role_name"),
         ("plain", "holds no credentials"),
     ] {

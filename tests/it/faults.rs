@@ -51,7 +51,7 @@ fn a_fifo_as_the_config_or_token_file_never_blocks_the_prompt() {
     assert!(started.elapsed() < Duration::from_secs(10));
     // A command with a person to tell says which file is wrong, and how.
     let (out, _, stderr) = run(&mut home.ssoenv(["whoami", "dev"]));
-    assert!(out.status.success(), "{stderr}");
+    assert_eq!(out.status.code(), Some(4), "no usable token: {stderr}");
     assert!(
         stderr.contains("cannot read the SSO cache file"),
         "{stderr}"

@@ -262,12 +262,9 @@ fn a_logout_during_a_role_credential_fetch_leaves_no_credentials_behind() {
     assert!(stderr.contains("ssoenv login dev"), "{stderr}");
 
     assert!(json_files(&cli_cache(&setup)).is_empty());
-    let whoami: Value = serde_json::from_str(&quickly(
-        &setup,
-        &["whoami", "dev", "--json"],
-        Duration::from_secs(10),
-    ))
-    .unwrap();
+    let (out, stdout, stderr) = run(&mut setup.ssoenv(["whoami", "dev", "--json"]));
+    assert_eq!(out.status.code(), Some(4), "logged out: {stderr}");
+    let whoami: Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(whoami["credentials_seconds_left"], Value::Null, "{whoami}");
 }
 

@@ -9,6 +9,7 @@ mod console;
 mod env;
 mod faults;
 mod interop;
+mod kinds;
 mod login;
 mod login_faults;
 mod ondemand;
