@@ -17,6 +17,8 @@ pub enum Error {
     Credentials(#[from] crate::credentials::CredentialsError),
     #[error(transparent)]
     Shell(#[from] crate::shell::ShellError),
+    #[error(transparent)]
+    Child(#[from] crate::child::ChildError),
     #[error("{0}")]
     Io(#[from] io::Error),
     /// A message for the user, with the exit code to leave with.
@@ -42,6 +44,7 @@ impl Error {
             Error::Sso(e) => e.exit_code(),
             Error::Credentials(e) => e.exit_code(),
             Error::Shell(_) => exit::USAGE,
+            Error::Child(e) => e.exit_code(),
             Error::Io(_) => exit::FAILURE,
             Error::Message { code, .. } => *code,
             Error::SilentExit(code) => *code,

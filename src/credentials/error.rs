@@ -21,6 +21,9 @@ pub enum CredentialsError {
     Unsupported { profile: String, message: String },
     #[error("cannot write the credential cache: {0}")]
     Cache(#[source] std::io::Error),
+    /// The credential endpoint could not bind its port.
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Listen(#[source] std::io::Error),
 }
 
 impl CredentialsError {
@@ -28,7 +31,9 @@ impl CredentialsError {
         match self {
             CredentialsError::Sso(e) => e.exit_code(),
             CredentialsError::Sts { .. } => exit::SERVICE,
-            CredentialsError::Process { .. } | CredentialsError::Cache(_) => exit::FAILURE,
+            CredentialsError::Process { .. }
+            | CredentialsError::Cache(_)
+            | CredentialsError::Listen(_) => exit::FAILURE,
             CredentialsError::Unsupported { .. } => exit::CONFIG,
         }
     }
