@@ -5,6 +5,7 @@ mod architecture;
 mod cli;
 mod common;
 mod config;
+mod endpoint;
 mod env;
 mod faults;
 mod interop;
