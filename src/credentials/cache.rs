@@ -32,11 +32,22 @@ pub const EXPIRY_WINDOW: SignedDuration = SignedDuration::from_mins(15);
 /// The window in use: `SSOENV_REFRESH_WINDOW` (whole seconds) when set, else [`EXPIRY_WINDOW`].
 /// Credentials that live less than the window are fetched on every use, so a sandbox handing out
 /// one-minute credentials (or a role capped below 15 minutes) needs a shorter one to be cached.
-/// A value that is not a number of seconds is ignored.
-pub fn expiry_window(env: &Env) -> SignedDuration {
-    env.var("SSOENV_REFRESH_WINDOW")
-        .and_then(|v| v.parse::<u32>().ok())
-        .map_or(EXPIRY_WINDOW, |secs| SignedDuration::from_secs(secs.into()))
+/// A value that is not a whole number of seconds is named in a warning and ignored.
+pub fn expiry_window(env: &Env, report: &Reporter) -> SignedDuration {
+    const VAR: &str = "SSOENV_REFRESH_WINDOW";
+    let Some(value) = env.var(VAR) else {
+        return EXPIRY_WINDOW;
+    };
+    match value.parse::<u32>() {
+        Ok(secs) => SignedDuration::from_secs(secs.into()),
+        Err(_) => {
+            report.warn_once(
+                Path::new(VAR),
+                &format!("ignoring {VAR}={value}: not a whole number of seconds (using 900)"),
+            );
+            EXPIRY_WINDOW
+        }
+    }
 }
 
 /// The cache key botocore computes for an AssumeRole call with these options.
@@ -92,7 +103,7 @@ pub fn load(env: &Env, report: &Reporter, key: &str, now: Timestamp) -> Option<C
     match parse_entry(&bytes) {
         Some(creds) => creds
             .expiration
-            .filter(|exp| *exp > now + expiry_window(env))
+            .filter(|exp| *exp > now + expiry_window(env, report))
             .map(|_| creds),
         None => {
             report.warn_once(
