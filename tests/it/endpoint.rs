@@ -299,6 +299,31 @@ fn serve_needs_the_token_never_logs_in_and_serves_once_logged_in_elsewhere() {
     );
 
     setup.login("dev");
+    // Twenty clients at once, nothing cached yet: one fetch, one set of credentials for all.
+    let token_line = wait_for_line(
+        &exports,
+        "export AWS_CONTAINER_AUTHORIZATION_TOKEN=",
+        &mut serve,
+    );
+    let token = token_line.split_once('=').unwrap().1.trim_matches('\'');
+    let auth = format!("Authorization: {token}\r\n");
+    setup.sandbox.reset_stats();
+    let keys: Vec<String> = std::thread::scope(|scope| {
+        let clients: Vec<_> = (0..20)
+            .map(|_| scope.spawn(|| http_with_headers("GET", url, &auth, "")))
+            .collect();
+        clients
+            .into_iter()
+            .map(|c| {
+                let (status, _, body) = c.join().unwrap();
+                assert_eq!(status, 200, "{body}");
+                let body: Value = serde_json::from_str(&body).unwrap();
+                body["AccessKeyId"].as_str().unwrap().to_string()
+            })
+            .collect()
+    });
+    assert!(keys.iter().all(|k| *k == keys[0]), "{keys:?}");
+    assert_eq!(setup.sandbox.stats()["GetRoleCredentials"], 1);
     let answer = curl_in_bash(&exports, GOOD_TOKEN);
     assert!(answer.starts_with("200 "), "{answer}");
     let body: Value = serde_json::from_str(&answer[4..]).unwrap();
@@ -309,16 +334,10 @@ fn serve_needs_the_token_never_logs_in_and_serves_once_logged_in_elsewhere() {
     for auth in ["-H 'Authorization: nope'", ""] {
         assert_eq!(curl_in_bash(&exports, auth), "401 ");
     }
-    let token_line = wait_for_line(
-        &exports,
-        "export AWS_CONTAINER_AUTHORIZATION_TOKEN=",
-        &mut serve,
-    );
-    let token = token_line.split_once('=').unwrap().1.trim_matches('\'');
     let (status, _, body) = http_with_headers(
         "GET",
         &format!("http://127.0.0.1:{authority}/other"),
-        &format!("Authorization: {token}\r\n"),
+        &auth,
         "",
     );
     assert_eq!((status, body.as_str()), (404, ""));
