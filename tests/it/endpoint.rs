@@ -168,6 +168,8 @@ fn three_sdks_poll_sts_across_three_lifetimes_with_one_fetch_per_lifetime() {
         let fetches = setup.sandbox.stats()["GetRoleCredentials"]
             .as_u64()
             .unwrap();
+        // Shown when a later client fails, beside its own numbers.
+        eprintln!("{name}: {calls} calls, {keys} keys, {fetches} fetches in {elapsed} s");
         assert_eq!(
             result["failures"],
             serde_json::json!([]),
