@@ -8,7 +8,7 @@
 //!   are missing or inside the refresh window, fetches through [`resolve`] under the per-key lock
 //!   every other process takes: however many clients poll, one GetRoleCredentials per lifetime.
 //! - A background caller never logs in: "login needed" is a 403 whose `Code`/`Message` the SDKs
-//!   show; a service failure is a 502, which they retry. The first failure after a success is
+//!   show, a profile ssoenv cannot serve a 400; a service failure is a 502, which they retry. The first failure after a success is
 //!   told once through the [`Reporter`]; nothing secret is ever reported.
 
 use std::convert::Infallible;
@@ -167,6 +167,10 @@ impl Served<'_> {
                     self.source.login_hint
                 ),
             ),
+            // A source ssoenv cannot serve stays so: an error no SDK retries.
+            Err(e) if e.exit_code() == exit::CONFIG => {
+                error_response(StatusCode::BAD_REQUEST, "Unsupported", &e.to_string())
+            }
             Err(e) => error_response(StatusCode::BAD_GATEWAY, "CredentialsError", &e.to_string()),
         }
     }
