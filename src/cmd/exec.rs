@@ -81,31 +81,47 @@ fn serve_child(
     let region = selected.profile.region.as_deref();
     let hint = selected.login_hint();
     let runtime = runtime::start()?;
-    let code = runtime.block_on(async {
-        let endpoint = Endpoint::bind().await?;
-        let changes = endpoint.env_changes(selected.profile.account_id(), region);
-        let set: Vec<(&str, &str)> = changes
-            .iter()
-            .filter_map(|c| match c {
-                EnvChange::Set(name, value) => Some((name.as_ref(), value.as_str())),
-                EnvChange::Unset(_) => None,
-            })
-            .collect();
-        let remove: Vec<&str> = changes
-            .iter()
-            .filter(|c| matches!(c, EnvChange::Unset(_)))
-            .map(EnvChange::name)
-            .collect();
-        let source = Source {
-            set: &selected.config.set,
-            chain: &chain,
-            region,
-            login_hint: &hint,
-        };
-        tokio::select! {
-            code = child::run(words, &set, &remove) => Ok::<_, Error>(code?),
-            never = endpoint.serve(env, report, source) => match never {},
-        }
+    let endpoint = runtime.block_on(Endpoint::bind())?;
+    let changes = endpoint.env_changes(selected.profile.account_id(), region);
+    let set: Vec<(&str, &str)> = changes
+        .iter()
+        .filter_map(|c| match c {
+            EnvChange::Set(name, value) => Some((name.as_ref(), value.as_str())),
+            EnvChange::Unset(_) => None,
+        })
+        .collect();
+    let remove: Vec<&str> = changes
+        .iter()
+        .filter(|c| matches!(c, EnvChange::Unset(_)))
+        .map(EnvChange::name)
+        .collect();
+    let source = Source {
+        set: &selected.config.set,
+        chain: &chain,
+        region,
+        login_hint: &hint,
+    };
+    let (done, finished) = tokio::sync::oneshot::channel::<()>();
+    let code = std::thread::scope(|scope| {
+        // The command and the signals passed on to it have a thread of their own: a fetch that
+        // waits for another process's lock stalls the endpoint's thread, never them.
+        let waiter = scope.spawn(move || {
+            let code = runtime::start()
+                .map_err(Error::from)
+                .and_then(|own| Ok(own.block_on(child::run(words, &set, &remove))?));
+            // The endpoint may have stopped already; the status is what matters.
+            let _ = done.send(());
+            code
+        });
+        runtime.block_on(async {
+            tokio::select! {
+                _ = finished => {}
+                never = endpoint.serve(env, report, source) => match never {},
+            }
+        });
+        waiter
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })?;
     match code {
         0 => Ok(()),

@@ -394,3 +394,45 @@ fn exec_server_returns_the_childs_status_and_closes_the_port_when_it_ends() {
     assert_eq!(child.wait().unwrap().code(), Some(128 + libc::SIGKILL));
     wait_until_closed(&port);
 }
+
+#[test]
+fn signals_reach_the_command_while_a_fetch_waits_for_another_process() {
+    let setup = Setup::new(&[]);
+    setup.login("dev");
+    // Another process fetching dev's credentials holds their lock (`credentials-<cache key>`).
+    let key = ssoenv::pyjson::sha1_hex(
+        r#"{"accountId":"111111111111","roleName":"Developer","sessionName":"sandbox"}"#,
+    );
+    let locks = setup.home.path().join(".cache/ssoenv/locks");
+    std::fs::create_dir_all(&locks).unwrap();
+    let held = std::fs::File::create(locks.join(format!("credentials-{key}.lock"))).unwrap();
+    held.lock().unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().display();
+    let mut child = exec_sh(
+        &setup,
+        dir.path(),
+        &format!(
+            "trap 'echo > {d}/term; exit 3' TERM; \
+             curl -s -H \"Authorization: $AWS_CONTAINER_AUTHORIZATION_TOKEN\" \
+             \"$AWS_CONTAINER_CREDENTIALS_FULL_URI\" > {d}/body & \
+             echo > {d}/ready; while :; do sleep 0.05; done"
+        ),
+    );
+    wait_for_line(&dir.path().join("ready"), "", &mut child);
+    // Long enough for curl's request to reach the endpoint and wait on the lock.
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: the child has not been waited for, so the pid is still ours.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !dir.path().join("term").exists() {
+        assert!(
+            Instant::now() < deadline,
+            "SIGTERM never reached the command"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(held);
+    assert_eq!(child.wait().unwrap().code(), Some(3));
+}
