@@ -6,6 +6,8 @@
 //! Timings live here, never in tests.
 
 use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Write as _};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
@@ -210,6 +212,9 @@ fn main() -> ExitCode {
                 ms(p90)
             );
         }
+        if size == 10 {
+            endpoint_row(&fixture, &bin, &mut out, &mut failed);
+        }
         for row in rows {
             let (median, p90) = match measure(|| fixture.command(&bin, row.args, row.vars)) {
                 Ok(m) => m,
@@ -247,6 +252,103 @@ fn main() -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The credential endpoint (`serve p0`) answering a cached request: a client loop on one
+/// keep-alive connection, each request timed from write to the end of its body.
+fn endpoint_row(fixture: &Fixture, bin: &Path, out: &mut String, failed: &mut bool) {
+    const TARGET_MS: f64 = 1.0;
+    let name = "endpoint: cached request (serve)";
+    match time_endpoint(fixture, bin) {
+        Ok((median, p90)) => {
+            let verdict = if ms(median) <= TARGET_MS {
+                "ok"
+            } else {
+                "SLOW"
+            };
+            let _ = writeln!(
+                out,
+                "{name:<34} {:>8} {:>11.3} {:>9.3} {:>9}  {verdict}",
+                fixture.profiles,
+                ms(median),
+                ms(p90),
+                format!("≤ {TARGET_MS}")
+            );
+        }
+        Err(e) => {
+            let _ = writeln!(out, "{name:<34} {:>8}  error: {e}", fixture.profiles);
+            *failed = true;
+        }
+    }
+}
+
+fn time_endpoint(fixture: &Fixture, bin: &Path) -> Result<(Duration, Duration), String> {
+    let mut serve = fixture.command(bin, &["serve", "p0", "--shell", "bash"], &[]);
+    let mut serve = serve
+        .stdout(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("spawn: {e}"))?;
+    let result = (|| {
+        let mut lines = BufReader::new(serve.stdout.take().ok_or("no stdout")?).lines();
+        let (mut url, mut token) = (None, None);
+        while url.is_none() || token.is_none() {
+            let line = lines
+                .next()
+                .ok_or("serve printed no URL")?
+                .map_err(|e| e.to_string())?;
+            let value = |l: &str| {
+                l.split_once('=')
+                    .map(|(_, v)| v.trim_matches('\'').to_string())
+            };
+            if line.starts_with("export AWS_CONTAINER_CREDENTIALS_FULL_URI=") {
+                url = value(&line);
+            } else if line.starts_with("export AWS_CONTAINER_AUTHORIZATION_TOKEN=") {
+                token = value(&line);
+            }
+        }
+        let (url, token) = (url.unwrap_or_default(), token.unwrap_or_default());
+        let rest = url.strip_prefix("http://").ok_or("not an http URL")?;
+        let (authority, path) = rest.split_at(rest.find('/').ok_or("no path")?);
+        let stream = TcpStream::connect(authority).map_err(|e| e.to_string())?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        let mut reader = BufReader::new(stream.try_clone().map_err(|e| e.to_string())?);
+        let mut writer = stream;
+        let request =
+            format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nAuthorization: {token}\r\n\r\n");
+        let mut samples = Vec::with_capacity(RUNS * 10);
+        for i in 0..(WARMUP + RUNS) * 10 {
+            let start = Instant::now();
+            writer
+                .write_all(request.as_bytes())
+                .map_err(|e| e.to_string())?;
+            let mut length = 0;
+            let mut status = String::new();
+            reader.read_line(&mut status).map_err(|e| e.to_string())?;
+            if !status.contains(" 200 ") {
+                return Err(format!("the endpoint answered {status:?}"));
+            }
+            loop {
+                let mut header = String::new();
+                reader.read_line(&mut header).map_err(|e| e.to_string())?;
+                if header == "\r\n" {
+                    break;
+                }
+                if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().map_err(|_| "bad content-length")?;
+                }
+            }
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).map_err(|e| e.to_string())?;
+            if i >= WARMUP * 10 {
+                samples.push(start.elapsed());
+            }
+        }
+        samples.sort();
+        Ok((samples[samples.len() / 2], samples[samples.len() * 9 / 10]))
+    })();
+    let _ = serve.kill();
+    let _ = serve.wait();
+    result
 }
 
 fn which(program: &str) -> Option<PathBuf> {

@@ -34,6 +34,9 @@ pub enum Command {
     Env(EnvArgs),
     /// Run a command with the profile's credentials in its environment.
     Exec(ExecArgs),
+    /// Serve the profile's credentials on a loopback endpoint every AWS SDK reads, until
+    /// interrupted; prints the variables that point a shell at it.
+    Serve(ServeArgs),
     /// Print credentials as `credential_process` JSON (`credential_process = ssoenv credential-process dev`).
     CredentialProcess(ProfileArg),
     /// Show the active (or named) profile, its account, role, region and time left.
@@ -140,8 +143,12 @@ pub struct ExecArgs {
     pub profile_flag: Option<String>,
     /// Never log in, even with a person at the terminal: fail with the command to run
     /// (also `SSOENV_NO_LOGIN=1`).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "server")]
     pub no_login: bool,
+    /// Serve the credentials to the command from a loopback endpoint, refreshed as they near
+    /// expiry, instead of exporting keys (for jobs that outlive the credentials). Never logs in.
+    #[arg(long)]
+    pub server: bool,
     /// The profile name.
     #[arg(value_name = "PROFILE", add = profile_completer())]
     pub profile: Option<String>,
@@ -170,6 +177,15 @@ impl ExecArgs {
             ),
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub profile: ProfileArg,
+    /// The shell to print the variables for (default: from `$SHELL`).
+    #[arg(long, value_enum)]
+    pub shell: Option<ShellKind>,
 }
 
 #[derive(Debug, Args)]

@@ -19,6 +19,8 @@ pub enum Error {
     Console(#[from] crate::console::ConsoleError),
     #[error(transparent)]
     Shell(#[from] crate::shell::ShellError),
+    #[error(transparent)]
+    Child(#[from] crate::child::ChildError),
     #[error("{0}")]
     Io(#[from] io::Error),
     /// A message for the user, with the exit code to leave with.
@@ -45,6 +47,7 @@ impl Error {
             Error::Credentials(e) => e.exit_code(),
             Error::Console(e) => e.exit_code(),
             Error::Shell(_) => exit::USAGE,
+            Error::Child(e) => e.exit_code(),
             Error::Io(_) => exit::FAILURE,
             Error::Message { code, .. } => *code,
             Error::SilentExit(code) => *code,

@@ -12,13 +12,14 @@
 //! credentials          role-credential cache, role chaining, the environment contract
 //! sso                  the IAM Identity Center client: token cache, logins, refresh
 //! config, shell        ~/.aws/config and credentials; what is printed for each shell
-//! leaves               env, exit, fsutil, pyjson, report, runtime, time
+//! leaves               child, env, exit, fsutil, pyjson, report, runtime, time
 //! ```
 //!
 //! `sandbox`, the local IAM Identity Center emulator behind `ssoenv sandbox`, stands apart: only
 //! its command imports it, and it imports only leaves.
 
 pub mod active;
+pub mod child;
 pub mod cli;
 pub mod cmd;
 pub mod config;

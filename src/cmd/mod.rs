@@ -11,6 +11,7 @@ mod login;
 mod logout;
 mod prompt;
 mod sandbox;
+mod serve;
 mod whoami;
 
 use std::io::{self, Write};
@@ -28,6 +29,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::List(args) => list::run(args, &env, &report, &mut stdout),
         Command::Env(args) => env::run(args, &env, &report, &mut stdout),
         Command::Exec(args) => exec::run(args, &env, &report),
+        Command::Serve(args) => serve::run(args, &env, &report, &mut stdout),
         Command::CredentialProcess(args) => {
             credential_process::run(args, &env, &report, &mut stdout)
         }

@@ -4,13 +4,13 @@
 use std::io::Write;
 use std::time::Duration;
 
+use crate::child::{self, Signals};
 use crate::cli::SandboxArgs;
 use crate::env::{Env, EnvChange};
 use crate::error::Error;
 use crate::exit;
 use crate::fsutil;
 use crate::runtime;
-use crate::sandbox::child::{self, Signals};
 use crate::sandbox::home::{KEEP_BROWSER_VAR, REMOVED_VARS, SandboxHome, path_with_exe_dir};
 use crate::sandbox::{self, Options, SandboxError, browse};
 use crate::shell::{self, ShellKind};
@@ -45,14 +45,14 @@ async fn serve(args: SandboxArgs, env: &Env) -> Result<(), Error> {
         write_ready_file(&args, &base_url)?;
         let code = child::run(&args.command, &vars, REMOVED_VARS)
             .await
-            .map_err(to_error)?;
+            .map_err(|e| to_error(e.into()))?;
         return if code == 0 {
             Ok(())
         } else {
             Err(Error::SilentExit(code))
         };
     }
-    let mut signals = Signals::install().map_err(to_error)?;
+    let mut signals = Signals::install().map_err(|e| to_error(e.into()))?;
     // For the user's shell, through the renderer every script of ssoenv goes through; a shell
     // ssoenv cannot tell gets the POSIX form.
     let kind = ShellKind::from_env(env).unwrap_or(ShellKind::Bash);
@@ -109,9 +109,8 @@ fn write_ready_file(args: &SandboxArgs, base_url: &str) -> Result<(), Error> {
 }
 
 fn to_error(e: SandboxError) -> Error {
-    let code = match e {
-        SandboxError::CommandNotFound { .. } => exit::NOT_FOUND,
-        SandboxError::CannotExecute { .. } => exit::CANNOT_EXECUTE,
+    let code = match &e {
+        SandboxError::Child(child) => child.exit_code(),
         _ => exit::FAILURE,
     };
     Error::message(code, format!("sandbox: {e}"))

@@ -9,7 +9,8 @@
 //!   keyed by sha1 of `json.dumps({RoleArn, [RoleSessionName], [ExternalId], [DurationSeconds]},
 //!   sort_keys=True)` — the session name only when configured, since botocore generates one.
 //!
-//! Entries are reused until 15 minutes before they expire (`DEFAULT_EXPIRY_WINDOW_SECONDS`).
+//! Entries are reused until 15 minutes before they expire (`DEFAULT_EXPIRY_WINDOW_SECONDS`), or
+//! `SSOENV_REFRESH_WINDOW` seconds before (see [`expiry_window`]).
 
 use std::path::{Path, PathBuf};
 
@@ -27,6 +28,27 @@ use crate::time::{self, parse_timestamp};
 
 /// Cached credentials closer than this to expiry are fetched again, as the AWS CLI does.
 pub const EXPIRY_WINDOW: SignedDuration = SignedDuration::from_mins(15);
+
+/// The window in use: `SSOENV_REFRESH_WINDOW` (whole seconds) when set, else [`EXPIRY_WINDOW`].
+/// Credentials that live less than the window are fetched on every use, so a sandbox handing out
+/// one-minute credentials (or a role capped below 15 minutes) needs a shorter one to be cached.
+/// A value that is not a whole number of seconds is named in a warning and ignored.
+pub fn expiry_window(env: &Env, report: &Reporter) -> SignedDuration {
+    const VAR: &str = "SSOENV_REFRESH_WINDOW";
+    let Some(value) = env.var(VAR) else {
+        return EXPIRY_WINDOW;
+    };
+    match value.parse::<u32>() {
+        Ok(secs) => SignedDuration::from_secs(secs.into()),
+        Err(_) => {
+            report.warn_once(
+                Path::new(VAR),
+                &format!("ignoring {VAR}={value}: not a whole number of seconds (using 900)"),
+            );
+            EXPIRY_WINDOW
+        }
+    }
+}
 
 /// The cache key botocore computes for an AssumeRole call with these options.
 pub fn assume_role_key(role: &AssumeRole) -> String {
@@ -95,7 +117,7 @@ pub fn load(env: &Env, report: &Reporter, key: &str, now: Timestamp) -> Option<C
     match parse_entry(&bytes) {
         Some(creds) => creds
             .expiration
-            .filter(|exp| *exp > now + EXPIRY_WINDOW)
+            .filter(|exp| *exp > now + expiry_window(env, report))
             .map(|_| creds),
         None => {
             report.warn_once(
@@ -293,6 +315,16 @@ mod tests {
         assert_eq!(load(&env, &report, "k", now), Some(creds.clone()));
         assert_eq!(
             load(&env, &report, "k", now + SignedDuration::from_mins(16)),
+            None
+        );
+        let short = Env::from_map([
+            ("HOME", home.path().as_os_str()),
+            ("SSOENV_REFRESH_WINDOW", "60".as_ref()),
+        ]);
+        let later = now + SignedDuration::from_mins(28);
+        assert_eq!(load(&short, &report, "k", later), Some(creds.clone()));
+        assert_eq!(
+            load(&short, &report, "k", later + SignedDuration::from_secs(61)),
             None
         );
     }

@@ -73,6 +73,36 @@ pub fn credentials_mode(
     changes
 }
 
+/// Variables an SDK prefers to `AWS_CONTAINER_CREDENTIALS_FULL_URI` and its token (botocore and
+/// the Rust SDK read these first), so a child of the endpoint never sees a stale pair of them.
+const CONTAINER_OVERRIDES: [&str; 2] = [
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+];
+
+/// The loopback endpoint at `url` (`exec --server`, `serve`): keys and profile selectors cleared
+/// so every SDK's default chain reaches it; region and `AWS_ACCOUNT_ID` as in credentials mode.
+pub fn endpoint_mode(
+    url: &str,
+    token: &str,
+    account_id: Option<&str>,
+    profile_region: Option<&str>,
+) -> Vec<EnvChange> {
+    let mut changes: Vec<EnvChange> = CREDENTIAL_VARS
+        .iter()
+        .chain(&PROFILE_VARS)
+        .chain(&CONTAINER_OVERRIDES)
+        .map(|v| unset(v))
+        .collect();
+    changes.push(set("AWS_CONTAINER_CREDENTIALS_FULL_URI", url.to_string()));
+    changes.push(set("AWS_CONTAINER_AUTHORIZATION_TOKEN", token.to_string()));
+    if let Some(account) = account_id {
+        changes.push(set("AWS_ACCOUNT_ID", account.to_string()));
+    }
+    region(&mut changes, profile_region);
+    changes
+}
+
 /// Everything either mode sets.
 pub fn clear() -> Vec<EnvChange> {
     PROFILE_VARS
@@ -147,6 +177,43 @@ mod tests {
         let mut static_keys = creds();
         static_keys.session_token = None;
         assert!(credentials_mode("dev", &static_keys, None).contains(&unset("AWS_SESSION_TOKEN")));
+    }
+
+    #[test]
+    fn endpoint_mode_points_at_the_endpoint_and_nothing_else() {
+        let c = endpoint_mode(
+            "http://127.0.0.1:1/p",
+            "tok",
+            Some("111111111111"),
+            Some("eu-west-1"),
+        );
+        for v in [
+            "AWS_ACCESS_KEY_ID",
+            "AWS_PROFILE",
+            "AWS_DEFAULT_PROFILE",
+            "SSOENV_PROFILE",
+        ] {
+            assert!(c.contains(&unset(v)), "{v}");
+        }
+        assert!(c.contains(&unset("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")));
+        let sets: Vec<&EnvChange> = c
+            .iter()
+            .skip_while(|ch| matches!(ch, EnvChange::Unset(_)))
+            .collect();
+        assert_eq!(
+            sets,
+            [
+                &set(
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                    "http://127.0.0.1:1/p".into()
+                ),
+                &set("AWS_CONTAINER_AUTHORIZATION_TOKEN", "tok".into()),
+                &set("AWS_ACCOUNT_ID", "111111111111".into()),
+                &set("AWS_REGION", "eu-west-1".into()),
+                &set("AWS_DEFAULT_REGION", "eu-west-1".into()),
+            ],
+            "every unset comes before the sets"
+        );
     }
 
     #[test]

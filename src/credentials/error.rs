@@ -34,6 +34,9 @@ pub enum CredentialsError {
     LoginSession { profile: String },
     #[error("cannot write the credential cache: {0}")]
     Cache(#[source] std::io::Error),
+    /// The credential endpoint could not bind its port.
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Listen(#[source] std::io::Error),
 }
 
 impl CredentialsError {
@@ -43,7 +46,8 @@ impl CredentialsError {
             CredentialsError::Sts { .. } => exit::SERVICE,
             CredentialsError::Process { .. }
             | CredentialsError::TokenFile { .. }
-            | CredentialsError::Cache(_) => exit::FAILURE,
+            | CredentialsError::Cache(_)
+            | CredentialsError::Listen(_) => exit::FAILURE,
             CredentialsError::Unsupported { .. } => exit::CONFIG,
             CredentialsError::LoginSession { .. } => exit::LOGIN_REQUIRED,
         }

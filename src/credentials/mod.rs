@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod contract;
+pub mod endpoint;
 pub mod error;
 pub mod keys;
 pub mod login;

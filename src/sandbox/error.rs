@@ -16,16 +16,8 @@ pub enum SandboxError {
     },
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] io::Error),
-    #[error("cannot wait for signals: {0}")]
-    Signals(#[source] io::Error),
-    #[error("{command}: command not found")]
-    CommandNotFound { command: String },
-    #[error("{command}: {source}")]
-    CannotExecute {
-        command: String,
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    Child(#[from] crate::child::ChildError),
     #[error("browse: {0}")]
     Browse(String),
 }

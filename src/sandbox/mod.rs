@@ -78,7 +78,6 @@
 //! lines and the sandbox serves until SIGINT/SIGTERM. The home is deleted when the sandbox stops.
 
 pub mod browse;
-pub mod child;
 pub mod error;
 pub mod home;
 pub mod http;

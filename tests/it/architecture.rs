@@ -16,7 +16,7 @@ fn layer(top: &str) -> Option<u8> {
         "credentials" => 3,
         "sso" => 2,
         "config" | "shell" => 1,
-        "env" | "exit" | "fsutil" | "pyjson" | "report" | "runtime" | "time" => 0,
+        "child" | "env" | "exit" | "fsutil" | "pyjson" | "report" | "runtime" | "time" => 0,
         // Apart from the stack: see `sandbox_rule`.
         "sandbox" => 0,
         _ => return None,

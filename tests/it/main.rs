@@ -6,6 +6,7 @@ mod cli;
 mod common;
 mod config;
 mod console;
+mod endpoint;
 mod env;
 mod faults;
 mod interop;

@@ -466,7 +466,7 @@ fn a_wrapped_command_s_exit_status_is_passed_on() {
     let (out, _, stderr) = run(&mut home.ssoenv(["sandbox", "--", "no-such-command-ssoenv"]));
     assert_eq!(out.status.code(), Some(127));
     assert!(
-        stderr.contains("no-such-command-ssoenv: command not found"),
+        stderr.contains("command not found: no-such-command-ssoenv"),
         "{stderr}"
     );
 }

@@ -1,29 +1,35 @@
-//! Running a command against the sandbox: its own environment, signals passed on, and its exit
-//! status handed back the way a shell reports it.
+//! Running a command while ssoenv stays its parent (`sandbox -- CMD`, `exec --server`): its own
+//! environment, signals passed on, and its exit status handed back the way a shell reports it.
 
-use std::ffi::OsString;
+pub mod error;
+
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::process::ExitStatus;
 
-use super::error::SandboxError;
+pub use error::ChildError;
 
-/// The stop requests the sandbox listens for: SIGINT and SIGTERM on Unix, Ctrl-C elsewhere.
+/// The stop requests a parent listens for: SIGINT, SIGTERM and SIGHUP (the terminal closed) on
+/// Unix, Ctrl-C elsewhere.
 pub struct Signals {
     #[cfg(unix)]
     interrupt: tokio::signal::unix::Signal,
     #[cfg(unix)]
     terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hangup: tokio::signal::unix::Signal,
 }
 
 impl Signals {
     /// Starts listening; from then on these signals no longer end the process by default.
-    pub fn install() -> Result<Self, SandboxError> {
+    pub fn install() -> Result<Self, ChildError> {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
             Ok(Signals {
-                interrupt: signal(SignalKind::interrupt()).map_err(SandboxError::Signals)?,
-                terminate: signal(SignalKind::terminate()).map_err(SandboxError::Signals)?,
+                interrupt: signal(SignalKind::interrupt()).map_err(ChildError::Signals)?,
+                terminate: signal(SignalKind::terminate()).map_err(ChildError::Signals)?,
+                hangup: signal(SignalKind::hangup()).map_err(ChildError::Signals)?,
             })
         }
         #[cfg(not(unix))]
@@ -37,6 +43,7 @@ impl Signals {
             tokio::select! {
                 _ = self.interrupt.recv() => Some(libc::SIGINT),
                 _ = self.terminate.recv() => Some(libc::SIGTERM),
+                _ = self.hangup.recv() => Some(libc::SIGHUP),
             }
         }
         #[cfg(not(unix))]
@@ -51,17 +58,17 @@ impl Signals {
 }
 
 /// Runs `argv` (no shell) with `set` added to and `remove` taken from the environment, passes
-/// SIGINT and SIGTERM on to it, and returns its exit code (128 + signal when it was killed).
-pub async fn run(
+/// SIGINT, SIGTERM and SIGHUP on to it, and returns its exit code (128 + signal when it was killed).
+pub async fn run<K: AsRef<OsStr>, V: AsRef<OsStr>>(
     argv: &[OsString],
-    set: &[(&'static str, OsString)],
+    set: &[(K, V)],
     remove: &[&str],
-) -> Result<u8, SandboxError> {
+) -> Result<u8, ChildError> {
     let Some((program, args)) = argv.split_first() else {
         return Ok(0);
     };
     let name = program.to_string_lossy().into_owned();
-    // Installed before the child exists, so a Ctrl-C never kills the sandbox out from under it.
+    // Installed before the child exists, so a Ctrl-C never kills ssoenv out from under it.
     let mut signals = Signals::install()?;
     let mut command = tokio::process::Command::new(program);
     command.args(args);
@@ -70,10 +77,10 @@ pub async fn run(
     }
     command.envs(set.iter().map(|(k, v)| (k, v)));
     let mut child = command.spawn().map_err(|source| match source.kind() {
-        io::ErrorKind::NotFound => SandboxError::CommandNotFound {
+        io::ErrorKind::NotFound => ChildError::NotFound {
             command: name.clone(),
         },
-        _ => SandboxError::CannotExecute {
+        _ => ChildError::CannotExecute {
             command: name.clone(),
             source,
         },
@@ -82,7 +89,7 @@ pub async fn run(
     loop {
         tokio::select! {
             status = child.wait() => {
-                let status = status.map_err(|source| SandboxError::CannotExecute {
+                let status = status.map_err(|source| ChildError::CannotExecute {
                     command: name.clone(),
                     source,
                 })?;
