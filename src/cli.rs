@@ -130,6 +130,9 @@ pub struct EnvArgs {
     /// (also `SSOENV_NO_LOGIN=1`).
     #[arg(long, conflicts_with = "login")]
     pub no_login: bool,
+    /// Switch to a guarded profile without asking.
+    #[arg(long, short = 'y', conflicts_with = "unset")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -141,6 +144,9 @@ pub struct ExecArgs {
     /// (also `SSOENV_NO_LOGIN=1`).
     #[arg(long)]
     pub no_login: bool,
+    /// Run on a guarded profile without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     /// The profile name.
     #[arg(value_name = "PROFILE", add = profile_completer())]
     pub profile: Option<String>,
@@ -192,6 +198,9 @@ pub struct PromptArgs {
     /// The segment's format; see the README for placeholders.
     #[arg(long, default_value = DEFAULT_FORMAT)]
     pub format: String,
+    /// The format for a guarded profile, used instead of `--format` (default: `--format`).
+    #[arg(long, value_name = "FORMAT")]
+    pub guard_format: Option<String>,
 }
 
 #[derive(Debug, Args)]

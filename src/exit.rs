@@ -11,6 +11,8 @@ pub const CONFIG: u8 = 3;
 pub const LOGIN_REQUIRED: u8 = 4;
 /// IAM Identity Center, STS or the network failed.
 pub const SERVICE: u8 = 5;
+/// A guarded profile's confirmation was refused (or not given): nothing was changed.
+pub const REFUSED: u8 = 6;
 /// Interrupted by Ctrl-C (128 + SIGINT, what a shell reports for a process the signal ended).
 pub const INTERRUPTED: u8 = 130;
 /// `ssoenv exec`: the command could not be run.

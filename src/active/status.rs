@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 
+use super::guard::{self, Reason};
 use super::segment::{Expiry, Segment, expiry_at};
 use crate::config::chain::{self, ChainBase};
 use crate::config::{AwsConfig, ProfileKind, ProfileSet, SsoSession, profile};
@@ -26,6 +27,8 @@ pub struct Status {
     pub credentials_expire: Option<Timestamp>,
     pub session: Option<SsoSession<'static>>,
     pub token: Option<TokenStatus>,
+    /// Why the profile is guarded, when it is.
+    pub guard: Option<Reason>,
 }
 
 impl Status {
@@ -58,7 +61,15 @@ impl Status {
                 .and_then(|c| credentials::cached(env, report, set, c, now))
                 .and_then(|c| c.expiration)
         };
+        let guard = guard::reason(
+            env,
+            set,
+            name,
+            session.as_ref().and_then(|s| s.name.as_deref()),
+            account_id.as_deref(),
+        );
         Some(Self {
+            guard,
             profile: name.to_string(),
             credentials_mode,
             account_name: account_id.as_deref().and_then(|a| accounts::name(env, a)),
@@ -112,6 +123,7 @@ pub fn segment(env: &Env, now: Timestamp) -> Option<Segment> {
     )?;
     Some(Segment {
         expiry: status.expiry(now),
+        guarded: status.guard.is_some(),
         profile: status.profile,
         account_id: status.account_id,
         account_name: status.account_name,

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use crate::active::Selected;
+use crate::active::{Selected, guard};
 use crate::cli::ExecArgs;
 use crate::credentials::contract;
 use crate::env::Env;
@@ -20,6 +20,7 @@ pub fn run(args: ExecArgs, env: &Env, report: &Reporter) -> Result<(), Error> {
         ));
     };
     let selected = Selected::load(env, profile.as_deref())?;
+    guard::confirm(env, report, &selected, args.yes)?;
     let creds = selected.credentials(env, report, env.may_log_in(args.no_login))?;
     let mut command = Command::new(program);
     command.args(rest);

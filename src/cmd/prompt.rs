@@ -17,7 +17,11 @@ pub fn run(args: PromptArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error
     let Some(segment) = segment(env, Timestamp::now()) else {
         return Ok(());
     };
-    if let Some(text) = render(&args.format, &segment).filter(|t| !t.is_empty()) {
+    let format = match (&args.guard_format, segment.guarded) {
+        (Some(guard_format), true) => guard_format,
+        _ => &args.format,
+    };
+    if let Some(text) = render(format, &segment).filter(|t| !t.is_empty()) {
         // A closed terminal is not worth an error either.
         let _ = writeln!(out, "{text}");
     }
