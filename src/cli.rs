@@ -45,6 +45,8 @@ pub enum Command {
     Init(InitArgs),
     /// Run a local IAM Identity Center emulator, optionally around a command.
     Sandbox(SandboxArgs),
+    /// Check the set-up: binary, hook, config, tokens, variables, file modes (and the clock).
+    Doctor(DoctorArgs),
 }
 
 /// A profile, positional or with `--profile`.
@@ -211,6 +213,16 @@ pub struct InitArgs {
     /// The name of the profile-switching function.
     #[arg(long, default_value = "asp", value_name = "NAME")]
     pub cmd: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Machine-readable JSON: `{"ok": BOOL, "checks": [{"check", "ok", "text", "fix"}]}`.
+    #[arg(long)]
+    pub json: bool,
+    /// Also compare this machine's clock with IAM Identity Center's (uses the network).
+    #[arg(long)]
+    pub online: bool,
 }
 
 #[derive(Debug, Args)]

@@ -7,7 +7,8 @@
 //! main                 parse, dispatch, exit codes
 //! cmd, error           one file per subcommand; the errors that reach main
 //! cli                  the clap definitions (the whole command line in one place)
-//! active               the profile a command acts on, its local status, the prompt segment
+//! active, doctor       the profile a command acts on, its local status, the prompt segment;
+//!                      the set-up checks
 //! credentials          role-credential cache, role chaining, the environment contract
 //! sso                  the IAM Identity Center client: token cache, logins, refresh
 //! config, shell        ~/.aws/config and credentials; what is printed for each shell
@@ -22,6 +23,7 @@ pub mod cli;
 pub mod cmd;
 pub mod config;
 pub mod credentials;
+pub mod doctor;
 pub mod env;
 pub mod error;
 pub mod exit;

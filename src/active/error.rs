@@ -17,7 +17,9 @@ pub enum ActiveError {
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
     /// A guarded profile's confirmation was not given (see `active::guard::confirm`).
-    #[error("{profile} is guarded and was not confirmed: nothing was changed (`--yes` skips the question)")]
+    #[error(
+        "{profile} is guarded and was not confirmed: nothing was changed (`--yes` skips the question)"
+    )]
     Refused { profile: String },
 }
 

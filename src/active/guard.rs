@@ -172,7 +172,10 @@ pub fn confirm(
 /// ` (account 111111111111, role Admin)`, or as much of it as the profile says.
 fn describe(selected: &Selected) -> String {
     let parts: Vec<String> = [
-        selected.profile.account_id().map(|a| format!("account {a}")),
+        selected
+            .profile
+            .account_id()
+            .map(|a| format!("account {a}")),
         selected.profile.role_name().map(|r| format!("role {r}")),
     ]
     .into_iter()
@@ -237,7 +240,11 @@ mod tests {
     #[test]
     fn the_profile_key_wins_then_the_session_key_then_the_guard_file() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(FILE), "# production\nprod*\n  2222* # by account\n").unwrap();
+        std::fs::write(
+            dir.path().join(FILE),
+            "# production\nprod*\n  2222* # by account\n",
+        )
+        .unwrap();
         let env = Env::from_map([("SSOENV_CONFIG_DIR", dir.path())]);
         let set = set("[sso-session corp]\nssoenv_guard = true\n\
                        [profile a]\nssoenv_guard = True\n\

@@ -7,6 +7,7 @@ mod common;
 mod config;
 mod env;
 mod faults;
+mod guard;
 mod interop;
 mod login;
 mod login_faults;
