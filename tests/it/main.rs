@@ -5,6 +5,7 @@ mod architecture;
 mod cli;
 mod common;
 mod config;
+mod doctor;
 mod env;
 mod faults;
 mod guard;
