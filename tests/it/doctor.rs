@@ -207,7 +207,9 @@ fn an_expired_session_says_to_log_in() {
 fn variables_that_fight_each_other_are_each_named_with_a_fix() {
     let home = Home::new();
     home.write_config("[profile dev]\nregion = eu-west-1\n");
-    let cases: [(&[(&str, &str)], &str, &str); 3] = [
+    // The variables, the ✗ line's text, its fix.
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: [Case; 3] = [
         (
             &[("AWS_PROFILE", "dev"), ("AWS_ACCESS_KEY_ID", "AKIA")],
             "AWS_ACCESS_KEY_ID and AWS_PROFILE=dev are both set",
