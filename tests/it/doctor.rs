@@ -6,6 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use serde_json::Value;
 use ssoenv::shell::ShellKind;
 
+use crate::common::sandbox::http;
 use crate::common::setup::{Setup, sso_cache};
 use crate::common::shell::strict_shell;
 use crate::common::{Home, path_with_bin, run, ssoenv_bin};
@@ -266,6 +267,20 @@ fn cache_files_others_can_read_and_folders_others_can_write_are_named_with_chmod
         &out,
         &format!("{} can be written by others (mode 777)", cache.display()),
         &format!("chmod 700 {}", cache.display()),
+    );
+}
+
+#[test]
+fn online_a_clock_ten_minutes_off_the_services_is_a_cross() {
+    let setup = healthy();
+    let url = format!("{}/_sandbox/clock?skew_secs=600", setup.sandbox.url);
+    assert_eq!(http("POST", &url, "").0, 204);
+    let (code, out) = doctor_in_bash(&setup, &[], "--online");
+    assert_eq!(code, 1, "{out}");
+    assert_broken(
+        &out,
+        "m behind the service's: requests will be refused",
+        "set the clock right (enable NTP: `timedatectl set-ntp true`)",
     );
 }
 
