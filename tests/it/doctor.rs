@@ -302,3 +302,36 @@ fn online_a_service_that_cannot_be_reached_is_a_cross_and_offline_it_is_never_as
     let (code, out) = doctor_in_bash(&setup, &unreachable, "");
     assert_eq!(code, 0, "{out}");
 }
+
+/// nushell and elvish mark their hooks too: run from either after loading it, doctor is all ✓.
+#[test]
+fn the_nu_and_elvish_hooks_are_seen_by_doctor_in_their_shell() {
+    let home = Home::new();
+    home.write_config("[profile dev]\nregion = eu-west-1\n");
+    let rc = home.path().join(".config/elvish/rc.elv");
+    std::fs::create_dir_all(rc.parent().unwrap()).unwrap();
+    std::fs::write(&rc, "eval (ssoenv init elvish | slurp)\n").unwrap();
+    let nu_hook = home.path().join("ssoenv.nu");
+    let (_, hook, _) = run(&mut home.ssoenv(["init", "nu"]));
+    std::fs::write(&nu_hook, hook).unwrap();
+    for (kind, script) in [
+        (
+            ShellKind::Nu,
+            format!("source r#'{}'#\n^ssoenv doctor\n", nu_hook.display()),
+        ),
+        (
+            ShellKind::Elvish,
+            "eval (ssoenv init elvish | slurp)\nssoenv doctor\n".to_string(),
+        ),
+    ] {
+        let (out, stdout, stderr) = run(strict_shell(kind, home.path(), &script)
+            .env("PATH", path_with_bin())
+            .env("SSOENV_CACHE_DIR", home.path().join(".cache/ssoenv")));
+        assert!(out.status.success(), "{kind:?}: {stdout}{stderr}");
+        let name = kind.name();
+        assert!(
+            stdout.contains(&format!("✓ the {name} hook is loaded (`asp`)")),
+            "{kind:?}: {stdout}"
+        );
+    }
+}
