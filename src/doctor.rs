@@ -364,19 +364,23 @@ pub fn modes(env: &Env) -> Vec<Finding> {
             walk.push(dir);
         }
     }
+    // What others may do to it, and the mode that stops them.
+    let too_open = |path: &Path, mode: u32, may: &str, private: &str| {
+        Finding::bad(
+            "modes",
+            format!(
+                "{} can be {may} by others (mode {:o})",
+                path.display(),
+                mode & 0o777
+            ),
+            format!("chmod {private} {}", path.display()),
+        )
+    };
     while let Some(dir) = walk.pop() {
         if let Ok(meta) = std::fs::metadata(&dir)
             && meta.permissions().mode() & 0o022 != 0
         {
-            found.push(Finding::bad(
-                "modes",
-                format!(
-                    "{} can be written by others (mode {:o})",
-                    dir.display(),
-                    meta.permissions().mode() & 0o777
-                ),
-                format!("chmod 700 {}", dir.display()),
-            ));
+            found.push(too_open(&dir, meta.permissions().mode(), "written", "700"));
         }
         for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
             let path = entry.path();
@@ -386,15 +390,7 @@ pub fn modes(env: &Env) -> Vec<Finding> {
             if meta.is_dir() {
                 walk.push(path);
             } else if meta.is_file() && meta.permissions().mode() & 0o077 != 0 {
-                found.push(Finding::bad(
-                    "modes",
-                    format!(
-                        "{} can be read by others (mode {:o})",
-                        path.display(),
-                        meta.permissions().mode() & 0o777
-                    ),
-                    format!("chmod 600 {}", path.display()),
-                ));
+                found.push(too_open(&path, meta.permissions().mode(), "read", "600"));
             }
         }
     }
