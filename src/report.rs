@@ -122,4 +122,12 @@ mod tests {
         silent.warn("nothing");
         assert_eq!(silent.captured(), "");
     }
+
+    #[test]
+    fn only_the_terminal_can_answer_a_question() {
+        let capture = Reporter::capture();
+        assert_eq!(capture.ask("Go on? "), None);
+        assert_eq!(capture.captured(), "Go on? ", "the question is shown");
+        assert_eq!(Reporter::silent().ask("Go on? "), None);
+    }
 }
