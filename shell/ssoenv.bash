@@ -5,6 +5,17 @@
 # ssoenv is run with \builtin command, so the user's aliases and functions cannot change what the
 # hook does.
 
+# The name may already be someone else's alias or function (oh-my-bash's aws plugin defines asp):
+# ssoenv takes it and says so once; its own function from an earlier load is replaced silently.
+# _SSOENV_HOOK tells `ssoenv doctor` the hook is loaded: shell, pid, name, completion, binary.
+if \builtin alias __SSOENV_CMD__ >/dev/null 2>&1 ||
+    { \builtin declare -F __SSOENV_CMD__ >/dev/null && [[ $(\builtin declare -f __SSOENV_CMD__) != *__ssoenv_* ]]; }; then
+    \builtin printf '%s\n' "ssoenv: __SSOENV_CMD__ was already defined (an alias or function) and is now ssoenv's; to keep the other, load ssoenv under another name: eval \"\$(ssoenv init bash --cmd NAME)\"" >&2
+    \builtin unalias __SSOENV_CMD__ 2>/dev/null || \builtin true
+fi
+# shellcheck disable=SC2034 # read by `ssoenv doctor`
+\builtin export _SSOENV_HOOK="bash $$ __SSOENV_CMD__ 1 "__SSOENV_EXE__
+
 # __SSOENV_CMD__ [-c|--credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with
 # -c to its credentials; with no argument, clear what ssoenv set. ssoenv logs in first when the
 # session needs it. Its script is evaluated only when it succeeds: on failure the shell stays as

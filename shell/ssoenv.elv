@@ -7,6 +7,9 @@
 
 use str
 
+# _SSOENV_HOOK tells `ssoenv doctor` the hook is loaded: shell, pid, name, completion, binary.
+set-env _SSOENV_HOOK (str:join ' ' [elvish (to-string $pid) __SSOENV_CMD__ 1 __SSOENV_EXE__])
+
 # __SSOENV_CMD__ [-c|--credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with
 # -c to its credentials; with no argument, clear what ssoenv set. ssoenv logs in first when the
 # session needs it. Its script is evaluated only when it succeeds: on failure the shell stays as

@@ -4,6 +4,15 @@
 # Commands are written builtin or command so that the user's functions cannot change what the
 # hook does (set, test, string and status are reserved words fish lets nobody redefine).
 
+# The name may already be someone else's function (an alias is one in fish): ssoenv takes it and
+# says so once; its own function from an earlier load is replaced silently.
+# _SSOENV_HOOK tells `ssoenv doctor` the hook is loaded: shell, pid, name, completion, binary.
+if functions -q __SSOENV_CMD__
+    and not string match -q -- 'Switch AWS profile with ssoenv' (functions --details --verbose __SSOENV_CMD__)[5]
+    builtin printf '%s\n' 'ssoenv: __SSOENV_CMD__ was already defined (a function or alias) and is now ssoenv'\''s; to keep the other, load ssoenv under another name: ssoenv init fish --cmd NAME | source' >&2
+end
+set -gx _SSOENV_HOOK "fish $fish_pid __SSOENV_CMD__ 1 "__SSOENV_EXE__
+
 # __SSOENV_CMD__ [-c|--credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with
 # -c to its credentials; with no argument, clear what ssoenv set. ssoenv logs in first when the
 # session needs it. Its script is evaluated only when it succeeds: on failure the shell stays as

@@ -3,6 +3,9 @@
 # after it (its vendor autoload directory):
 #   mkdir ($nu.data-dir | path join vendor/autoload); ssoenv init nu | save -f ($nu.data-dir | path join vendor/autoload/ssoenv.nu)
 
+# _SSOENV_HOOK tells `ssoenv doctor` the hook is loaded: shell, pid, name, completion, binary.
+$env._SSOENV_HOOK = $"nu ($nu.pid) __SSOENV_CMD__ 1 " + __SSOENV_EXE__
+
 # The profiles ssoenv's own completion engine (clap_complete's COMPLETE protocol) offers for the
 # word, with account and role as descriptions.
 def __ssoenv_profiles [context: string] {

@@ -1,6 +1,9 @@
 # ssoenv hook for PowerShell: defines __SSOENV_CMD__ and tab completion for it and for ssoenv.
 # Load it from $PROFILE with: Invoke-Expression (& ssoenv init powershell | Out-String)
 
+# _SSOENV_HOOK tells `ssoenv doctor` the hook is loaded: shell, pid, name, completion, binary.
+$Env:_SSOENV_HOOK = "powershell $PID __SSOENV_CMD__ 1 " + __SSOENV_EXE__
+
 # __SSOENV_CMD__ [-c|-Credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with
 # -c to its credentials; with no argument, clear what ssoenv set. ssoenv logs in first when the
 # session needs it. Its script is evaluated only when it succeeds: on failure the session stays as

@@ -7,11 +7,21 @@
 # switching function runs with zsh's default options; the completion functions keep the ones the
 # completion system sets (it relies on extended_glob, which emulate would turn off).
 
+# The name may already be someone else's alias or function (oh-my-zsh's aws plugin defines asp):
+# ssoenv takes it and says so once; its own function from an earlier load is replaced silently.
+# _SSOENV_HOOK tells `ssoenv doctor` the hook is loaded: shell, pid, name, completion, binary.
+if (( ${+aliases[__SSOENV_CMD__]} )) ||
+    { (( ${+functions[__SSOENV_CMD__]} )) && [[ ${functions[__SSOENV_CMD__]} != *__ssoenv_* ]] }; then
+    \builtin print -ru2 -- 'ssoenv: __SSOENV_CMD__ was already defined (an alias or function, e.g. oh-my-zsh'\''s aws plugin) and is now ssoenv'\''s; to keep the other, load ssoenv under another name: eval "$(ssoenv init zsh --cmd NAME)"'
+    \builtin unalias __SSOENV_CMD__ 2>/dev/null || \builtin true
+fi
+\builtin export _SSOENV_HOOK="zsh $$ __SSOENV_CMD__ ${+functions[compdef]} "__SSOENV_EXE__
+
 # __SSOENV_CMD__ [-c|--credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with
 # -c to its credentials; with no argument, clear what ssoenv set. ssoenv logs in first when the
 # session needs it. Its script is evaluated only when it succeeds: on failure the shell stays as
 # it was, ssoenv's message is on stderr, and its status is returned.
-__SSOENV_CMD__() {
+function __SSOENV_CMD__ {
     \builtin emulate -L zsh
     # Under xtrace, zsh would echo the evaluated script, keys included, to the terminal; the
     # option comes back on return.

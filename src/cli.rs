@@ -49,6 +49,8 @@ pub enum Command {
     Init(InitArgs),
     /// Run a local IAM Identity Center emulator, optionally around a command.
     Sandbox(SandboxArgs),
+    /// Check the set-up: binary, hook, config, tokens, variables, file modes (and the clock).
+    Doctor(DoctorArgs),
 }
 
 /// A profile, positional or with `--profile`.
@@ -134,6 +136,9 @@ pub struct EnvArgs {
     /// (also `SSOENV_NO_LOGIN=1`).
     #[arg(long, conflicts_with = "login")]
     pub no_login: bool,
+    /// Switch to a guarded profile without asking.
+    #[arg(long, short = 'y', conflicts_with = "unset")]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -149,6 +154,9 @@ pub struct ExecArgs {
     /// expiry, instead of exporting keys (for jobs that outlive the credentials). Never logs in.
     #[arg(long)]
     pub server: bool,
+    /// Run on a guarded profile without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
     /// The profile name.
     #[arg(value_name = "PROFILE", add = profile_completer())]
     pub profile: Option<String>,
@@ -232,6 +240,9 @@ pub struct ConsoleArgs {
     /// (also `SSOENV_NO_LOGIN=1`).
     #[arg(long)]
     pub no_login: bool,
+    /// Open a guarded profile's console without asking.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
 }
 
 #[derive(Debug, Args)]
@@ -241,6 +252,9 @@ pub struct PromptArgs {
     /// nor role]
     #[arg(long)]
     pub format: Option<String>,
+    /// The format for a guarded profile, used instead of `--format` (default: `--format`).
+    #[arg(long, value_name = "FORMAT")]
+    pub guard_format: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -251,6 +265,16 @@ pub struct InitArgs {
     /// The name of the profile-switching function.
     #[arg(long, default_value = "asp", value_name = "NAME")]
     pub cmd: String,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Machine-readable JSON: `{"ok": BOOL, "checks": [{"check", "ok", "text", "fix"}]}`.
+    #[arg(long)]
+    pub json: bool,
+    /// Also compare this machine's clock with IAM Identity Center's (uses the network).
+    #[arg(long)]
+    pub online: bool,
 }
 
 #[derive(Debug, Args)]

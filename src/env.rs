@@ -202,6 +202,19 @@ impl Env {
         }
     }
 
+    /// ssoenv's own settings (the guard patterns): `$SSOENV_CONFIG_DIR`, else
+    /// `$XDG_CONFIG_HOME/ssoenv`, else `~/.config/ssoenv` (on every platform, as starship and mise
+    /// keep theirs, so one dotfile works everywhere).
+    pub fn config_dir(&self) -> Option<PathBuf> {
+        if let Some(dir) = self.var_os("SSOENV_CONFIG_DIR").filter(|d| !d.is_empty()) {
+            return Some(PathBuf::from(dir));
+        }
+        if let Some(dir) = self.var_os("XDG_CONFIG_HOME").filter(|d| !d.is_empty()) {
+            return Some(PathBuf::from(dir).join("ssoenv"));
+        }
+        self.home_dir().map(|h| h.join(".config").join("ssoenv"))
+    }
+
     /// ssoenv's own state (locks, account names; never secrets): `$SSOENV_CACHE_DIR`, else
     /// `$XDG_CACHE_HOME/ssoenv`, else `~/.cache/ssoenv`.
     pub fn state_dir(&self) -> Option<PathBuf> {
@@ -278,6 +291,20 @@ mod tests {
             let env = Env::from_map([("SSOENV_NO_LOGIN", value)]).with_terminal(true);
             assert_eq!(!env.may_log_in(false), refused, "SSOENV_NO_LOGIN={value}");
         }
+    }
+
+    #[test]
+    fn config_dir_prefers_the_ssoenv_variable_then_xdg() {
+        let env = Env::from_map([
+            ("HOME", "/h"),
+            ("SSOENV_CONFIG_DIR", "/s"),
+            ("XDG_CONFIG_HOME", "/x"),
+        ]);
+        assert_eq!(env.config_dir(), Some(PathBuf::from("/s")));
+        let env = Env::from_map([("HOME", "/h"), ("XDG_CONFIG_HOME", "/x")]);
+        assert_eq!(env.config_dir(), Some(PathBuf::from("/x/ssoenv")));
+        let env = Env::from_map([("HOME", "/h")]);
+        assert_eq!(env.config_dir(), Some(PathBuf::from("/h/.config/ssoenv")));
     }
 
     #[test]

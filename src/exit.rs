@@ -13,6 +13,8 @@ pub const LOGIN_REQUIRED: u8 = 4;
 pub const SERVICE: u8 = 5;
 /// `ssoenv whoami`: the SSO session is over, but credentials cached from it are still valid.
 pub const CREDENTIALS_ONLY: u8 = 6;
+/// A guarded profile's confirmation was refused (or not given): nothing was changed.
+pub const REFUSED: u8 = 7;
 /// Interrupted by Ctrl-C (128 + SIGINT, what a shell reports for a process the signal ended).
 pub const INTERRUPTED: u8 = 130;
 /// `ssoenv exec`: the command could not be run.

@@ -7,8 +7,8 @@
 //! main                 parse, dispatch, exit codes
 //! cmd, error           one file per subcommand; the errors that reach main
 //! cli                  the clap definitions (the whole command line in one place)
-//! active, console      the profile a command acts on, its local status, the prompt segment;
-//!                      the console's sign-in URLs
+//! active, console,     the profile a command acts on, its local status, the prompt segment;
+//!   doctor             the console's sign-in URLs; the set-up checks
 //! credentials          role-credential cache, role chaining, the environment contract
 //! sso                  the IAM Identity Center client: token cache, logins, refresh
 //! config, shell        ~/.aws/config and credentials; what is printed for each shell
@@ -25,6 +25,7 @@ pub mod cmd;
 pub mod config;
 pub mod console;
 pub mod credentials;
+pub mod doctor;
 pub mod env;
 pub mod error;
 pub mod exit;

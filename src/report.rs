@@ -67,6 +67,22 @@ impl Reporter {
         }
     }
 
+    /// Asks the person at the terminal: the question on stderr (never stdout, which `asp`
+    /// captures), the answer one line of standard input, trimmed. `None` when nobody can answer:
+    /// a silent or capturing reporter, or input that is closed or unreadable. Only for callers
+    /// that checked `Env::person_at_terminal` first.
+    pub fn ask(&self, question: &str) -> Option<String> {
+        self.say(question);
+        if !matches!(self.sink, Sink::Stderr) {
+            return None;
+        }
+        let mut answer = String::new();
+        match std::io::stdin().read_line(&mut answer) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(answer.trim().to_string()),
+        }
+    }
+
     /// `ssoenv: warning: …` on a line of its own.
     pub fn warn(&self, text: &str) {
         self.say(&format!("ssoenv: warning: {text}\n"));
@@ -105,5 +121,13 @@ mod tests {
         let silent = Reporter::silent();
         silent.warn("nothing");
         assert_eq!(silent.captured(), "");
+    }
+
+    #[test]
+    fn only_the_terminal_can_answer_a_question() {
+        let capture = Reporter::capture();
+        assert_eq!(capture.ask("Go on? "), None);
+        assert_eq!(capture.captured(), "Go on? ", "the question is shown");
+        assert_eq!(Reporter::silent().ask("Go on? "), None);
     }
 }

@@ -16,6 +16,11 @@ pub enum ActiveError {
     Sso(#[from] SsoError),
     #[error("cannot start the async runtime: {0}")]
     Runtime(#[source] std::io::Error),
+    /// A guarded profile's confirmation was not given (see `active::guard::confirm`).
+    #[error(
+        "{profile} is guarded and was not confirmed: nothing was changed (`--yes` skips the question)"
+    )]
+    Refused { profile: String },
 }
 
 impl ActiveError {
@@ -25,6 +30,7 @@ impl ActiveError {
             ActiveError::Credentials(e) => e.exit_code(),
             ActiveError::Sso(e) => e.exit_code(),
             ActiveError::Runtime(_) => exit::FAILURE,
+            ActiveError::Refused { .. } => exit::REFUSED,
         }
     }
 }

@@ -10,6 +10,8 @@ pub const DEFAULT_FORMAT: &str = "{account}/{role} {region} {expiry}";
 /// The default for a profile that names neither account nor role (static keys, a process, web
 /// identity without them): its name is then what tells the user where they are.
 pub const NAMELESS_FORMAT: &str = "{profile} {region} {expiry}";
+/// What `{guard}` shows for a guarded profile (nothing otherwise).
+pub const GUARD_MARK: &str = "guarded";
 
 /// What the segment shows about the active profile.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -20,6 +22,8 @@ pub struct Segment {
     pub role: Option<String>,
     pub region: Option<String>,
     pub expiry: Expiry,
+    /// The profile is guarded (`active::guard`): `{guard}` shows, `--guard-format` applies.
+    pub guarded: bool,
 }
 
 impl Segment {
@@ -119,6 +123,7 @@ fn value(name: &str, segment: &Segment) -> Option<Option<String>> {
         "account_name" => segment.account_name.clone(),
         "role" => segment.role.clone(),
         "region" => segment.region.clone(),
+        "guard" => segment.guarded.then(|| GUARD_MARK.to_string()),
         "expiry" => match &segment.expiry {
             Expiry::Left(left) => Some(human(*left)),
             Expiry::Expired => Some("expired".to_string()),
@@ -141,6 +146,7 @@ mod tests {
             role: Some("Developer".into()),
             region: Some("eu-west-1".into()),
             expiry: Expiry::Left(SignedDuration::from_mins(479)),
+            guarded: false,
         }
     }
 
@@ -202,6 +208,15 @@ mod tests {
         assert_eq!(render("[{region}] {profile}", &s).unwrap(), "dev");
         assert_eq!(render("{profile} | {region}", &s).unwrap(), "dev");
         assert_eq!(render("aws:{profile}", &s).unwrap(), "aws:dev");
+    }
+
+    #[test]
+    fn guard_shows_only_for_a_guarded_profile() {
+        let mut s = segment();
+        assert_eq!(render("{guard} {profile}", &s).unwrap(), "dev");
+        s.guarded = true;
+        assert_eq!(render("{guard} {profile}", &s).unwrap(), "guarded dev");
+        assert_eq!(render("[{guard}] {profile}", &s).unwrap(), "[guarded] dev");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 use jiff::Timestamp;
 
+use super::guard::{self, Reason};
 use super::segment::{Expiry, Segment, expiry_at};
 use crate::config::chain::{self, ChainBase};
 use crate::config::{AwsConfig, ProfileKind, ProfileSet, SsoSession, profile};
@@ -28,6 +29,8 @@ pub struct Status {
     pub token: Option<TokenStatus>,
     /// The profile is an `aws login` session (its credentials are `credentials_expire`'s).
     pub login_session: bool,
+    /// Why the profile is guarded, when it is.
+    pub guard: Option<Reason>,
 }
 
 /// Whether the profile can be used now without a person, as local state tells: the answer to
@@ -91,7 +94,15 @@ impl Status {
                 .and_then(|c| credentials::cached(env, report, set, c, now))
                 .and_then(|c| c.expiration)
         };
+        let guard = guard::reason(
+            env,
+            set,
+            name,
+            session.as_ref().and_then(|s| s.name.as_deref()),
+            account_id.as_deref(),
+        );
         Some(Self {
+            guard,
             profile: name.to_string(),
             credentials_mode,
             account_name: account_id.as_deref().and_then(|a| accounts::name(env, a)),
@@ -162,6 +173,7 @@ pub fn segment(env: &Env, now: Timestamp) -> Option<Segment> {
     )?;
     Some(Segment {
         expiry: status.expiry(now),
+        guarded: status.guard.is_some(),
         profile: status.profile,
         account_id: status.account_id,
         account_name: status.account_name,

@@ -5,7 +5,7 @@
 
 use std::io::Write;
 
-use crate::active::Selected;
+use crate::active::{Selected, guard};
 use crate::cli::ConsoleArgs;
 use crate::config::ProfileKind;
 use crate::config::chain;
@@ -24,6 +24,7 @@ pub fn run(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let selected = Selected::load(env, args.profile.name())?;
+    guard::confirm(env, report, &selected, args.yes)?;
     let name = selected.profile.name.as_str();
     let set = &selected.config.set;
     let region = console::region(

@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::active::Selected;
+use crate::active::{Selected, guard};
 use crate::cli::EnvArgs;
 use crate::credentials::contract;
 use crate::env::Env;
@@ -21,6 +21,7 @@ pub fn run(args: EnvArgs, env: &Env, report: &Reporter, out: &mut dyn Write) -> 
         contract::clear()
     } else {
         let selected = Selected::load(env, args.profile.name())?;
+        guard::confirm(env, report, &selected, args.yes)?;
         let name = &selected.profile.name;
         let region = selected.profile.region.as_deref();
         if args.credentials {

@@ -5,7 +5,7 @@
 use std::ffi::OsString;
 use std::process::Command;
 
-use crate::active::Selected;
+use crate::active::{Selected, guard};
 use crate::child::{self, ChildError};
 use crate::cli::ExecArgs;
 use crate::config::chain;
@@ -26,6 +26,7 @@ pub fn run(args: ExecArgs, env: &Env, report: &Reporter) -> Result<(), Error> {
         ));
     };
     let selected = Selected::load(env, profile.as_deref())?;
+    guard::confirm(env, report, &selected, args.yes)?;
     if args.server {
         return serve_child(&selected, &words, env, report);
     }

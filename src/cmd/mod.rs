@@ -3,6 +3,7 @@
 
 mod console;
 mod credential_process;
+mod doctor;
 mod env;
 mod exec;
 mod init;
@@ -38,6 +39,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Prompt(args) => prompt::run(args, &env, &mut stdout),
         Command::Init(args) => init::run(args, &mut stdout),
         Command::Sandbox(args) => sandbox::run(args, &env),
+        Command::Doctor(args) => doctor::run(args, &env, &mut stdout),
         Command::Login(args) => login::run(args, &env, &report),
         Command::Logout(args) => logout::run(args, &env, &report),
     };

@@ -17,7 +17,10 @@ pub fn run(args: PromptArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error
     let Some(segment) = segment(env, Timestamp::now()) else {
         return Ok(());
     };
-    let format = args.format.as_deref().unwrap_or(segment.default_format());
+    let format = match (&args.guard_format, segment.guarded) {
+        (Some(guard_format), true) => guard_format.as_str(),
+        _ => args.format.as_deref().unwrap_or(segment.default_format()),
+    };
     if let Some(text) = render(format, &segment).filter(|t| !t.is_empty()) {
         // A closed terminal is not worth an error either.
         let _ = writeln!(out, "{text}");

@@ -91,8 +91,10 @@ fn router(shared: Shared) -> Router {
         .route("/_sandbox/stats", get(stats))
         .route("/_sandbox/reset-stats", post(reset_stats))
         .route("/_sandbox/inject", post(inject))
+        .route("/_sandbox/clock", post(clock))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(shared.clone(), delay))
+        .layer(axum::middleware::from_fn_with_state(shared.clone(), date))
         .layer(axum::middleware::map_response(add_request_id))
         .with_state(shared)
 }
@@ -127,6 +129,41 @@ async fn add_request_id(mut response: Response) -> Response {
         response.headers_mut().insert("x-amzn-requestid", id);
     }
     response
+}
+
+/// A skewed clock (`POST /_sandbox/clock`) shows in the `Date` header hyper would otherwise set
+/// to the real time, as a service whose clock disagrees with the caller's would.
+async fn date(State(shared): State<Shared>, request: Request, next: Next) -> Response {
+    let skew = shared.lock().clock_skew;
+    let mut response = next.run(request).await;
+    if skew != 0 {
+        let at = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(skew);
+        if let Ok(text) =
+            jiff::fmt::rfc2822::DateTimePrinter::new().timestamp_to_rfc9110_string(&at)
+            && let Ok(value) = HeaderValue::from_str(&text)
+        {
+            response.headers_mut().insert("date", value);
+        }
+    }
+    response
+}
+
+/// `POST /_sandbox/clock?skew_secs=N`: every answer's `Date` is N seconds (negative: behind) off
+/// the real time from now on; `0` puts it right.
+async fn clock(State(shared): State<Shared>, RawQuery(query): RawQuery) -> Response {
+    match query_pairs(query.as_deref())
+        .get("skew_secs")
+        .and_then(|v| v.parse::<i64>().ok())
+    {
+        Some(skew) => {
+            shared.lock().clock_skew = skew;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => json_response(
+            StatusCode::BAD_REQUEST,
+            &json!({"message": "skew_secs must be a whole number of seconds"}),
+        ),
+    }
 }
 
 async fn start_page() -> Response {

@@ -314,6 +314,8 @@ pub struct SandboxState {
     hang: u32,
     slow: u32,
     delay: Duration,
+    /// Seconds added to the time in every answer's `Date` header (`POST /_sandbox/clock`).
+    pub clock_skew: i64,
     stats: Stats,
 }
 
@@ -340,6 +342,7 @@ impl Shared {
             hang: 0,
             slow: 0,
             delay: Duration::ZERO,
+            clock_skew: 0,
             stats: Stats::default(),
         })))
     }

@@ -12,7 +12,7 @@ fn layer(top: &str) -> Option<u8> {
         "main" => 7,
         "cmd" | "error" => 6,
         "cli" => 5,
-        "active" | "console" => 4,
+        "active" | "console" | "doctor" => 4,
         "credentials" => 3,
         "sso" => 2,
         "config" | "shell" => 1,

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::common::sandbox::{http, http_with_headers};
 use crate::common::setup::Setup;
-use crate::common::{keep_pyenv, run};
+use crate::common::{js_sdk, keep_pyenv, run};
 
 /// Role credentials live this long in the sandbox, and the endpoint fetches new ones this long
 /// before they expire (`SSOENV_REFRESH_WINDOW`): one fetch per 10 s of polling, so a run of
@@ -105,11 +105,6 @@ fn rust_sdk_loop_helper() {
     println!("HELPER-RESULT {result}");
 }
 
-/// `tests/js`, where `.ci/run` installs the JavaScript SDK.
-fn js_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js")
-}
-
 /// The client's JSON line, from anywhere in its stdout (the test harness adds its own lines).
 fn client_result(name: &str, child: Child) -> Value {
     let out = child.wait_with_output().unwrap();
@@ -125,10 +120,7 @@ fn client_result(name: &str, child: Child) -> Value {
 
 #[test]
 fn three_sdks_poll_sts_across_three_lifetimes_with_one_fetch_per_lifetime() {
-    assert!(
-        js_dir().join("node_modules/@aws-sdk/client-sts").is_dir(),
-        "the JavaScript SDK is not installed: run `npm ci --prefix tests/js` (.ci/run does)"
-    );
+    js_sdk();
     let ttl = LIFETIME.to_string();
     let setups: Vec<Setup> = (0..3)
         .map(|_| Setup::new(&["--credentials-ttl", &ttl]))
@@ -140,7 +132,7 @@ fn three_sdks_poll_sts_across_three_lifetimes_with_one_fetch_per_lifetime() {
     let mut python = Command::new("python3");
     python.args(["-c", BOTOCORE_LOOP]);
     let mut node = Command::new("node");
-    node.arg(js_dir().join("sts_loop.mjs"));
+    node.arg(js_sdk().parent().unwrap().join("sts_loop.mjs"));
     let mut rust = Command::new(std::env::current_exe().unwrap());
     rust.args([
         "endpoint::rust_sdk_loop_helper",

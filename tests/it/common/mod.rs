@@ -153,3 +153,15 @@ pub fn succeeded(child: Child) -> String {
     );
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
+
+/// `tests/js/node_modules`, the AWS SDK for JavaScript v3 pinned by `tests/js/package-lock.json`;
+/// fails with the command that installs it (`.ci/run` runs it).
+pub fn js_sdk() -> PathBuf {
+    let modules = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/js/node_modules");
+    assert!(
+        modules.join("@aws-sdk/client-sts").is_dir()
+            && modules.join("@aws-sdk/credential-providers").is_dir(),
+        "the JavaScript SDK is not installed: run `npm ci --prefix tests/js` (.ci/run does)"
+    );
+    modules
+}
