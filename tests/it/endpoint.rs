@@ -3,7 +3,7 @@
 //! lifetimes; the protocol's edges (token, path, login needed) and the parent's exit status.
 
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 

@@ -142,7 +142,7 @@ fn the_powershell_and_starship_snippets_split_guarded_from_ordinary_profiles() {
     };
     assert_eq!(module(commands[0], "prod"), "", "the ordinary module hides");
     assert_eq!(module(commands[1], "prod"), "guarded prod\n");
-    assert_eq!(module(commands[0], "dev"), "eu-west-1\n");
+    assert_eq!(module(commands[0], "dev"), "dev eu-west-1\n");
     assert_eq!(module(commands[1], "dev"), "", "the guard module hides");
 }
 
