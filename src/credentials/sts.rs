@@ -38,11 +38,7 @@ pub async fn assume_role(
     source: &Credentials,
     region: Option<&str>,
 ) -> Result<(Credentials, Option<String>), CredentialsError> {
-    let fail = |message: String| CredentialsError::Sts {
-        operation: "AssumeRole",
-        role: role.role_arn.clone(),
-        message,
-    };
+    let fail = failure("AssumeRole", role.role_arn.clone());
     let session_name = role
         .role_session_name
         .clone()
@@ -77,6 +73,19 @@ fn temporary(c: &aws_sdk_sts::types::Credentials, arn: Option<&str>) -> Credenti
 /// A session policy that allows everything: a federated user's permissions are the intersection
 /// of it and the IAM user's own, so the console session can do what the user can (without one
 /// it could do nothing), as aws-vault's `login` asks for.
+/// The error of an STS `operation` for `role` (an ARN, or the profile that asked), whose
+/// `message` is the SDK error described without its request or answer.
+pub(super) fn failure(
+    operation: &'static str,
+    role: String,
+) -> impl Fn(String) -> CredentialsError {
+    move |message| CredentialsError::Sts {
+        operation,
+        role: role.clone(),
+        message,
+    }
+}
+
 const ALLOW_ALL_POLICY: &str =
     r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
 
@@ -89,11 +98,7 @@ pub async fn federation_token(
     region: Option<&str>,
     profile: &str,
 ) -> Result<Credentials, CredentialsError> {
-    let fail = |message: String| CredentialsError::Sts {
-        operation: "GetFederationToken",
-        role: profile.to_string(),
-        message,
-    };
+    let fail = failure("GetFederationToken", profile.to_string());
     let out = client(settings, keys, region)
         .get_federation_token()
         .name(name)
@@ -114,11 +119,7 @@ pub async fn caller_arn(
     region: Option<&str>,
     profile: &str,
 ) -> Result<String, CredentialsError> {
-    let fail = |message: String| CredentialsError::Sts {
-        operation: "GetCallerIdentity",
-        role: profile.to_string(),
-        message,
-    };
+    let fail = failure("GetCallerIdentity", profile.to_string());
     let out = client(settings, creds, region)
         .get_caller_identity()
         .send()

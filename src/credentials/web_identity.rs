@@ -16,7 +16,7 @@ use aws_sdk_sts::operation::assume_role_with_web_identity::AssumeRoleWithWebIden
 
 use super::error::CredentialsError;
 use super::keys::Credentials;
-use super::sts::DEFAULT_REGION;
+use super::sts::{self, DEFAULT_REGION};
 use crate::env::Env;
 use crate::sso::ClientSettings;
 use crate::sso::sdk::describe_within;
@@ -45,11 +45,7 @@ pub async fn assume_role(
     w: &WebIdentity<'_>,
     region: Option<&str>,
 ) -> Result<Credentials, CredentialsError> {
-    let fail = |message: String| CredentialsError::Sts {
-        operation: "AssumeRoleWithWebIdentity",
-        role: w.role_arn.to_string(),
-        message,
-    };
+    let fail = sts::failure("AssumeRoleWithWebIdentity", w.role_arn.to_string());
     let token_file = token_path(env, w.token_file);
     let config = ProviderConfig::without_region()
         .with_region(Some(Region::new(
