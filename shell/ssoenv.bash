@@ -40,6 +40,77 @@ __SSOENV_CMD__() {
     fi
     __ssoenv_script="$(\builtin command __SSOENV_EXE__ "${__ssoenv_args[@]}")" || \builtin return
     \builtin eval "${__ssoenv_script}"
+    __ssoenv_fresh_arm "${__ssoenv_args[@]}"
+}
+
+# Credentials that stay fresh: `__SSOENV_CMD__ -c` turns the check on, any other switch turns it
+# off. Before each prompt, when fewer than SSOENV_REFRESH_BEFORE seconds (default 300) are left
+# until AWS_CREDENTIAL_EXPIRATION, the credentials are exported again through
+# `ssoenv env --credentials --no-login` (never a browser from a prompt). While they are fresh the
+# check is a few comparisons against the shell's own clock: no process. A failed refresh keeps the
+# old values, says so once, and is retried quietly at most once a minute.
+__ssoenv_fresh_arm() {
+    __ssoenv_fresh_on=
+    if [[ " $* " == *" --credentials "* ]]; then
+        __ssoenv_fresh_on=1
+    fi
+    __ssoenv_fresh_seen=
+    __ssoenv_fresh_at=0
+    __ssoenv_fresh_retry=0
+    __ssoenv_fresh_told=
+}
+
+# Sets REPLY to the epoch seconds of a UTC instant as ssoenv writes it (2030-01-01T00:00:00Z), by
+# shell arithmetic (Howard Hinnant's days_from_civil), so no `date` process is needed; 0 when the
+# text is not such an instant.
+__ssoenv_epoch() {
+    REPLY=0
+    [[ $1 =~ ^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?Z$ ]] ||
+        \builtin return 0
+    \builtin local -i y=10#${BASH_REMATCH[1]} m=10#${BASH_REMATCH[2]} d=10#${BASH_REMATCH[3]}
+    ((y -= m <= 2, m = m > 2 ? m - 3 : m + 9))
+    ((REPLY = (146097 * (y / 400) + y % 400 * 365 + y % 400 / 4 - y % 400 / 100 + (153 * m + 2) / 5 + d - 719469) * 86400 + 10#${BASH_REMATCH[4]} * 3600 + 10#${BASH_REMATCH[5]} * 60 + 10#${BASH_REMATCH[6]}))
+}
+
+__ssoenv_fresh() {
+    \builtin local __ssoenv_status=$? __ssoenv_before=${SSOENV_REFRESH_BEFORE:-300}
+    [[ ${__ssoenv_before} != *[!0-9]* ]] || __ssoenv_before=300
+    # The common case stays in this one test: on, same expiration, and not yet within the window.
+    if [[ -n ${__ssoenv_fresh_on-} && -n ${SSOENV_PROFILE-} ]] &&
+        { [[ -z ${EPOCHSECONDS-} || ${AWS_CREDENTIAL_EXPIRATION-} != "${__ssoenv_fresh_seen}" ]] ||
+            ((EPOCHSECONDS + 10#${__ssoenv_before} >= __ssoenv_fresh_at)); }; then
+        # As in __SSOENV_CMD__: the evaluated script holds keys, which set -x would echo.
+        if [[ $- == *x* ]]; then
+            { \builtin set +x; } 2>/dev/null
+            __ssoenv_fresh_check "${__ssoenv_before}"
+            \builtin set -x
+        else
+            __ssoenv_fresh_check "${__ssoenv_before}"
+        fi
+    fi
+    \builtin return "${__ssoenv_status}"
+}
+
+__ssoenv_fresh_check() {
+    \builtin local now=${EPOCHSECONDS-} script
+    [[ -n ${now} ]] || \builtin printf -v now '%(%s)T' -1
+    if [[ ${AWS_CREDENTIAL_EXPIRATION-} != "${__ssoenv_fresh_seen}" ]]; then
+        __ssoenv_fresh_arm --credentials
+        __ssoenv_fresh_seen=${AWS_CREDENTIAL_EXPIRATION-}
+        __ssoenv_epoch "${__ssoenv_fresh_seen}"
+        __ssoenv_fresh_at=${REPLY}
+    fi
+    ((__ssoenv_fresh_at > 0 && now + 10#$1 >= __ssoenv_fresh_at && now >= __ssoenv_fresh_retry)) ||
+        \builtin return 0
+    __ssoenv_fresh_retry=$((now + 60))
+    if script="$(\builtin command __SSOENV_EXE__ env --shell bash --credentials --no-login \
+        "--profile=${SSOENV_PROFILE}" 2>/dev/null)"; then
+        \builtin eval "${script}"
+    elif [[ -z ${__ssoenv_fresh_told} ]]; then
+        __ssoenv_fresh_told=1
+        \builtin printf 'ssoenv: could not refresh the credentials of %s (they expire at %s); run: __SSOENV_CMD__ -c %s\n' \
+            "${SSOENV_PROFILE}" "${__ssoenv_fresh_seen}" "${SSOENV_PROFILE}" >&2
+    fi
 }
 
 # Fills COMPREPLY from ssoenv's own completion engine (clap_complete's COMPLETE protocol).
@@ -76,3 +147,15 @@ __ssoenv_complete_cmd() {
 
 \builtin complete -F __ssoenv_complete ssoenv
 \builtin complete -F __ssoenv_complete_cmd __SSOENV_CMD__
+
+# Runs the prompt-time checks first, before the user's own PROMPT_COMMAND, which may be a string
+# or (bash 5.1) an array.
+if [[ ";${PROMPT_COMMAND[*]-};" != *";__ssoenv_fresh;"* ]]; then
+    if [[ -v PROMPT_COMMAND && ${PROMPT_COMMAND@a} == *a* ]]; then
+        PROMPT_COMMAND=(__ssoenv_fresh "${PROMPT_COMMAND[@]}")
+    else
+        # A string here: the array test above told it apart.
+        # shellcheck disable=SC2128,SC2178
+        PROMPT_COMMAND="__ssoenv_fresh${PROMPT_COMMAND:+;${PROMPT_COMMAND}}"
+    fi
+fi

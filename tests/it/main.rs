@@ -7,6 +7,7 @@ mod common;
 mod config;
 mod env;
 mod faults;
+mod fresh;
 mod interop;
 mod login;
 mod login_faults;

@@ -1,12 +1,13 @@
 //! Real shells in strict mode around a throw-away HOME, hooks loaded into them the way an rc
-//! file does, and the check that a shell's completion offers exactly what it should.
+//! file does, the check that a shell's completion offers exactly what it should, and interactive
+//! shells in tmux.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ssoenv::shell::ShellKind;
 
-use super::Home;
+use super::{Home, ssoenv_bin};
 
 /// A real shell in strict mode, with a clean environment around a throw-away HOME.
 pub fn strict_shell(kind: ShellKind, home: &Path, script: &str) -> Command {
@@ -206,4 +207,201 @@ pub fn v_vars(env0: &[u8]) -> std::collections::BTreeMap<String, Vec<u8>> {
             Some((name, entry[eq + 1..].to_vec()))
         })
         .collect()
+}
+
+/// An interactive shell in a detached tmux session, for what only a real line editor does: TAB
+/// through the shell's own completion system, menus and descriptions included.
+pub struct Interactive {
+    socket: PathBuf,
+}
+
+impl Interactive {
+    /// Starts `kind` interactively with `home`, loading the hook from the real binary the way the
+    /// README's rc-file line does, with `> ` as the prompt.
+    pub fn start(kind: ShellKind, home: &Home) -> Self {
+        Self::start_with(kind, home, &[])
+    }
+
+    /// [`Interactive::start`] with `vars` in the shell's environment as well.
+    pub fn start_with(kind: ShellKind, home: &Home, vars: &[(String, String)]) -> Self {
+        let dir = home.path();
+        let (program, args): (&str, Vec<String>) = match kind {
+            ShellKind::Bash => {
+                let rc = dir.join(".bashrc");
+                std::fs::write(&rc, "eval \"$(\"$SSOENV_BIN\" init bash)\"\nPS1='> '\n")
+                    .expect("bashrc");
+                let rc = rc.to_string_lossy().into_owned();
+                (
+                    "bash",
+                    vec!["--noprofile".into(), "--rcfile".into(), rc, "-i".into()],
+                )
+            }
+            ShellKind::Zsh => {
+                let rc = "autoload -Uz compinit && compinit -u -d \"$HOME/.zcompdump\"\n\
+                          eval \"$(\"$SSOENV_BIN\" init zsh)\"\nPS1='> '\n";
+                std::fs::write(dir.join(".zshrc"), rc).expect("zshrc");
+                ("zsh", vec!["-i".into()])
+            }
+            ShellKind::Fish => {
+                let init = "\"$SSOENV_BIN\" init fish | source\nset -g fish_greeting\n\
+                            function fish_prompt; echo -n '> '; end";
+                (
+                    "fish",
+                    vec![
+                        "--no-config".into(),
+                        "--private".into(),
+                        "-i".into(),
+                        "-C".into(),
+                        init.into(),
+                    ],
+                )
+            }
+            ShellKind::Powershell | ShellKind::Nu | ShellKind::Elvish | ShellKind::Sh => {
+                unreachable!("only bash, zsh and fish are driven through tmux")
+            }
+        };
+        let session = Self {
+            socket: dir.join("tmux.sock"),
+        };
+        let out = session
+            .tmux()
+            .args([
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "120",
+                "-y",
+                "30",
+                program,
+            ])
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir)
+            .env("ZDOTDIR", dir)
+            .env("TERM", "xterm-256color")
+            .env("LC_ALL", "C.UTF-8")
+            .env("SSOENV_BIN", ssoenv_bin())
+            .envs(vars.iter().map(|(k, v)| (k, v)))
+            .output()
+            .expect("tmux");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // capture-pane drops trailing blanks, so the prompt shows as a bare `>`.
+        session.wait_for("the prompt", |screen| {
+            screen.lines().any(|l| l.starts_with('>'))
+        });
+        session
+    }
+
+    fn tmux(&self) -> Command {
+        let mut cmd = Command::new("tmux");
+        cmd.arg("-S").arg(&self.socket);
+        cmd
+    }
+
+    /// Types keys (tmux key names such as `Tab`, `Enter`, `C-u`, or literal text).
+    pub fn send(&self, keys: &[&str]) {
+        let out = self
+            .tmux()
+            .arg("send-keys")
+            .args(keys)
+            .output()
+            .expect("tmux");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    pub fn screen(&self) -> String {
+        let out = self
+            .tmux()
+            .args(["capture-pane", "-p"])
+            .output()
+            .expect("tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Waits (up to 20 s on a busy machine) until the screen satisfies `done`.
+    pub fn wait_for(&self, what: &str, done: impl Fn(&str) -> bool) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "never saw {what}:\n{screen}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+
+    /// Clears the line, types `text`, presses TAB and waits until the screen shows `want`.
+    pub fn complete(&self, text: &str, want: &str) -> String {
+        self.send(&["C-u", text, "Tab"]);
+        self.wait_for(want, |screen| screen.contains(want))
+    }
+}
+
+impl Drop for Interactive {
+    fn drop(&mut self) {
+        let _ = self.tmux().arg("kill-server").output();
+    }
+}
+
+/// The programs (absolute paths) that `body` starts in `kind`, beyond what `setup` does alone,
+/// counted by `strace -f -e trace=execve` around the strict shell with `vars` added.
+pub fn count_execs(
+    kind: ShellKind,
+    home: &Home,
+    setup: &str,
+    body: &str,
+    vars: &[(&str, &str)],
+) -> Vec<String> {
+    let execs = |script: &str| {
+        let log = home.path().join("execve.log");
+        let shell = strict_shell(kind, home.path(), script);
+        let mut cmd = Command::new("strace");
+        cmd.args(["-f", "-qq", "-e", "trace=execve", "-e", "signal=none", "-o"])
+            .arg(&log)
+            .arg(shell.get_program())
+            .args(shell.get_args())
+            .env_clear()
+            .envs(
+                shell
+                    .get_envs()
+                    .filter_map(|(k, v)| Some((k.to_os_string(), v?.to_os_string()))),
+            )
+            .envs(vars.iter().copied());
+        let out = cmd.output().expect("strace");
+        assert!(
+            out.status.success(),
+            "{kind:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(&log).expect("strace log");
+        text.lines()
+            .filter(|l| l.ends_with(" = 0"))
+            .filter_map(|l| Some(l.split_once("execve(\"")?.1.split_once('"')?.0.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let mut alone = execs(setup);
+    let mut all = execs(&format!("{setup}\n{body}"));
+    all.retain(|program| match alone.iter().position(|p| p == program) {
+        Some(i) => {
+            alone.remove(i);
+            false
+        }
+        None => true,
+    });
+    all
 }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Benchmark rows for what the shell hooks cost before every prompt, timed inside each shell by
+# its own clock (EPOCHREALTIME) so no process start is counted: the credentials freshness check
+# (#13) while the credentials are fresh. Prints the median of 7 runs of N calls, per call.
+#
+# usage: scripts/prompt-hooks.sh [SSOENV_BINARY]   (default: target/release/ssoenv)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+exe=$(realpath "${1:-target/release/ssoenv}")
+n=10000
+home=$(mktemp -d)
+trap 'rm -rf "$home"' EXIT
+later=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+
+# median of the numbers on stdin
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# $1: shell, $2: what to run N times (after the hook is loaded and the state set up), $3: setup
+row() {
+    local shell=$1 call=$2 setup=$3 script
+    case $shell in
+        bash) script="eval \"\$(\"$exe\" init bash)\"; $setup
+            s=\$EPOCHREALTIME; for ((i = 0; i < $n; i++)); do $call; done; e=\$EPOCHREALTIME
+            echo \"((\${e/./} - \${s/./}) / $n) / 1000\" | bc -l" ;;
+        zsh) script="zmodload zsh/datetime; eval \"\$(\"$exe\" init zsh)\"; $setup
+            s=\$EPOCHREALTIME; for ((i = 0; i < $n; i++)); do $call; done; e=\$EPOCHREALTIME
+            print -- \$(( (e - s) * 1000.0 / $n ))" ;;
+    esac
+    for _ in 1 2 3 4 5 6 7; do
+        env -i PATH="$PATH" HOME="$home" AWS_CREDENTIAL_EXPIRATION="$later" \
+            "$shell" -c "$script"
+    done | median
+}
+
+fresh_setup='__ssoenv_fresh_arm --credentials; export SSOENV_PROFILE=dev; __ssoenv_fresh'
+printf '%-58s %s\n' 'row' 'median ms per prompt'
+for shell in bash zsh; do
+    printf '%-58s %.4f\n' "$shell: freshness check, credentials mode, fresh" \
+        "$(row "$shell" __ssoenv_fresh "$fresh_setup")"
+    printf '%-58s %.4f\n' "$shell: freshness check, profile mode (off)" \
+        "$(row "$shell" __ssoenv_fresh :)"
+done
+# fish has no clock of its own: the check starts one `date` per prompt in credentials mode.
+fish_ms=$(env -i PATH="$PATH" HOME="$home" AWS_CREDENTIAL_EXPIRATION="$later" fish --no-config -c "
+    \"$exe\" init fish | source
+    __ssoenv_fresh_arm --credentials; set -gx SSOENV_PROFILE dev; __ssoenv_fresh
+    set -l s (date +%s%N)
+    for i in (seq 200); __ssoenv_fresh; end
+    set -l e (date +%s%N)
+    math \"(\$e - \$s) / 200 / 1000000\"")
+printf '%-58s %.4f\n' "fish: freshness check, credentials mode, fresh (one date)" "$fish_ms"
