@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Benchmark rows for what the shell hooks cost before every prompt, timed inside each shell by
 # its own clock (EPOCHREALTIME) so no process start is counted: the credentials freshness check
-# (#13) while the credentials are fresh. Prints the median of 7 runs of N calls, per call.
+# (#13) while the credentials are fresh, and the prompt segment's check (#19) when nothing
+# changed (a profile with a valid token, so the segment shows time left). Prints the median of 7
+# runs of N calls, per call.
 #
 # usage: scripts/prompt-hooks.sh [SSOENV_BINARY]   (default: target/release/ssoenv)
 set -euo pipefail
@@ -11,6 +13,11 @@ n=10000
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
 later=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
+mkdir -p "$home/.aws/sso/cache"
+printf '[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Developer\nregion = eu-west-1\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n' >"$home/.aws/config"
+# sha1("corp"), the token file of the sso-session corp
+printf '{"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1", "accessToken": "t", "expiresAt": "%s"}' \
+    "$(date -u -d '+8 hours' +%Y-%m-%dT%H:%M:%SZ)" >"$home/.aws/sso/cache/$(printf corp | sha1sum | cut -d' ' -f1).json"
 
 # median of the numbers on stdin
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
@@ -35,10 +42,16 @@ row() {
 fresh_setup='__ssoenv_fresh_arm --credentials; export SSOENV_PROFILE=dev; __ssoenv_fresh'
 printf '%-58s %s\n' 'row' 'median ms per prompt'
 for shell in bash zsh; do
+    # What any prompt function costs here, for scale: the machine's load moves every row.
+    printf '%-58s %.4f\n' "$shell: an empty function (baseline)" \
+        "$(row "$shell" __ssoenv_noop '__ssoenv_noop() { :; }')"
     printf '%-58s %.4f\n' "$shell: freshness check, credentials mode, fresh" \
         "$(row "$shell" __ssoenv_fresh "$fresh_setup")"
     printf '%-58s %.4f\n' "$shell: freshness check, profile mode (off)" \
         "$(row "$shell" __ssoenv_fresh :)"
+    # The first call computes the segment; a second later nothing has changed.
+    printf '%-58s %.4f\n' "$shell: segment check, nothing changed" \
+        "$(row "$shell" __ssoenv_segment 'export AWS_PROFILE=dev; __ssoenv_segment; sleep 1.1; __ssoenv_segment')"
 done
 # fish has no clock of its own: the check starts one `date` per prompt in credentials mode.
 fish_ms=$(env -i PATH="$PATH" HOME="$home" AWS_CREDENTIAL_EXPIRATION="$later" fish --no-config -c "

@@ -148,14 +148,61 @@ __ssoenv_complete_cmd() {
 \builtin complete -F __ssoenv_complete ssoenv
 \builtin complete -F __ssoenv_complete_cmd __SSOENV_CMD__
 
+# The prompt segment kept in SSOENV_SEGMENT (exported, for PS1 or starship's env_var module),
+# recomputed by `ssoenv prompt --for-hook bash` only when one of its inputs changed: the variables
+# below (compared here), a file it was read from (compared by -ot against a stamp that ssoenv
+# rewrites before reading), or the clock reaching the second its text changes. Otherwise no
+# process. SSOENV_PROMPT_FORMAT, when set, is the segment's --format. (HOME, XDG_CACHE_HOME and
+# SSOENV_CACHE_DIR are left out of the comparison: a shell does not move its home.)
+__ssoenv_segment() {
+    \builtin local __ssoenv_status=$? __ssoenv_key __ssoenv_file __ssoenv_now=${EPOCHSECONDS-}
+    \builtin local __ssoenv_changed=
+    __ssoenv_key="${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}"
+    [[ -n ${__ssoenv_now} ]] || \builtin printf -v __ssoenv_now '%(%s)T' -1
+    if [[ ${__ssoenv_key} == "${__ssoenv_seg_key-}" ]] &&
+        ((__ssoenv_seg_until == 0 || __ssoenv_now < __ssoenv_seg_until)); then
+        # A missing file counts as older than the stamp, until it appears.
+        for __ssoenv_file in "${__ssoenv_seg_files[@]}"; do
+            [[ ${__ssoenv_file} -ot ${__ssoenv_seg_stamp} ]] || {
+                __ssoenv_changed=1
+                break
+            }
+        done
+        [[ -n ${__ssoenv_changed} ]] || \builtin return "${__ssoenv_status}"
+    fi
+    __ssoenv_seg_key=${__ssoenv_key}
+    __ssoenv_segment_update
+    \builtin return "${__ssoenv_status}"
+}
+
+__ssoenv_segment_update() {
+    \builtin local -a __ssoenv_format
+    \builtin local __ssoenv_script
+    __ssoenv_format=()
+    if [[ -n ${SSOENV_PROMPT_FORMAT-} ]]; then
+        __ssoenv_format=("--format=${SSOENV_PROMPT_FORMAT}")
+    fi
+    if __ssoenv_script="$(\builtin command __SSOENV_EXE__ prompt --for-hook bash \
+        "${__ssoenv_format[@]}" 2>/dev/null)"; then
+        \builtin eval "${__ssoenv_script}"
+    else
+        \builtin unset -v SSOENV_SEGMENT
+        __ssoenv_seg_until=0 __ssoenv_seg_files=() __ssoenv_seg_stamp=
+    fi
+}
+
 # Runs the prompt-time checks first, before the user's own PROMPT_COMMAND, which may be a string
 # or (bash 5.1) an array.
-if [[ ";${PROMPT_COMMAND[*]-};" != *";__ssoenv_fresh;"* ]]; then
-    if [[ -v PROMPT_COMMAND && ${PROMPT_COMMAND@a} == *a* ]]; then
-        PROMPT_COMMAND=(__ssoenv_fresh "${PROMPT_COMMAND[@]}")
-    else
-        # A string here: the array test above told it apart.
-        # shellcheck disable=SC2128,SC2178
-        PROMPT_COMMAND="__ssoenv_fresh${PROMPT_COMMAND:+;${PROMPT_COMMAND}}"
+# The freshness check goes first: new keys change the segment's inputs.
+for __ssoenv_hook in __ssoenv_segment __ssoenv_fresh; do
+    if [[ ";${PROMPT_COMMAND[*]-};" != *";${__ssoenv_hook};"* ]]; then
+        if [[ -v PROMPT_COMMAND && ${PROMPT_COMMAND@a} == *a* ]]; then
+            PROMPT_COMMAND=("${__ssoenv_hook}" "${PROMPT_COMMAND[@]}")
+        else
+            # A string here: the array test above told it apart.
+            # shellcheck disable=SC2128,SC2178
+            PROMPT_COMMAND="${__ssoenv_hook}${PROMPT_COMMAND:+;${PROMPT_COMMAND}}"
+        fi
     fi
-fi
+done
+\builtin unset -v __ssoenv_hook

@@ -127,3 +127,40 @@ builtin complete --erase --command ssoenv
 builtin complete --keep-order --exclusive --command ssoenv --arguments '(__ssoenv_candidates (builtin commandline --current-process --tokenize --cut-at-cursor) (builtin commandline --current-token))'
 builtin complete --erase --command __SSOENV_CMD__
 builtin complete --keep-order --exclusive --command __SSOENV_CMD__ --arguments '(__ssoenv_complete_cmd)'
+
+# The prompt segment kept in SSOENV_SEGMENT (exported, for fish_right_prompt or starship's env_var
+# module), recomputed by `ssoenv prompt --for-hook fish` only when one of its inputs changed: the
+# variables below (compared here), the modification time of a file it was read from (path
+# mtime), or the clock reaching the second its text changes. fish has no clock of its own, so the
+# last check starts one `date`, and only while the segment shows time left. SSOENV_PROMPT_FORMAT,
+# when set, is the segment's --format. (HOME, XDG_CACHE_HOME and SSOENV_CACHE_DIR are left out of
+# the comparison: a shell does not move its home.)
+function __ssoenv_segment --on-event fish_prompt
+    set -l key "$SSOENV_PROFILE|$AWS_PROFILE|$AWS_DEFAULT_PROFILE|$AWS_REGION|$AWS_DEFAULT_REGION|$AWS_ACCOUNT_ID|$AWS_CREDENTIAL_EXPIRATION|$AWS_CONFIG_FILE|$AWS_SHARED_CREDENTIALS_FILE|$SSOENV_PROMPT_FORMAT"
+    if test "$key" = "$__ssoenv_seg_key"
+        set -l mtimes
+        for file in $__ssoenv_seg_files
+            set -l mtime (path mtime -- $file); or set mtime 0
+            set -a mtimes $mtime
+        end
+        if test "$mtimes" = "$__ssoenv_seg_mtimes"
+            if test "$__ssoenv_seg_until" -eq 0; or test (command date +%s) -lt $__ssoenv_seg_until
+                return 0
+            end
+        end
+    end
+    set -g __ssoenv_seg_key $key
+    set -l format
+    if test -n "$SSOENV_PROMPT_FORMAT"
+        set format --format=$SSOENV_PROMPT_FORMAT
+    end
+    set -l script (command __SSOENV_EXE__ prompt --for-hook fish $format 2>/dev/null | string collect)
+    if test $pipestatus[1] -eq 0
+        builtin printf '%s' $script | builtin source -
+    else
+        set -e -g SSOENV_SEGMENT
+        set -g __ssoenv_seg_until 0
+        set -g __ssoenv_seg_files
+        set -g __ssoenv_seg_mtimes
+    end
+end

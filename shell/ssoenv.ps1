@@ -102,6 +102,38 @@ Register-ArgumentCompleter -CommandName '__SSOENV_CMD__' -ParameterName 'Name' -
     __ssoenv_complete @('ssoenv', 'env', '--', $wordToComplete)
 }
 
+# The prompt segment kept in $Env:SSOENV_SEGMENT (for the prompt function or starship's env_var
+# module), recomputed by `ssoenv prompt --for-hook powershell` only when one of its inputs
+# changed: the variables below (compared here), the modification time of a file it was read
+# from, or the clock reaching the second its text changes. Otherwise no process.
+# $Env:SSOENV_PROMPT_FORMAT, when set, is the segment's --format.
+function global:__ssoenv_segment {
+    $key = "$Env:SSOENV_PROFILE|$Env:AWS_PROFILE|$Env:AWS_DEFAULT_PROFILE|$Env:AWS_REGION|$Env:AWS_DEFAULT_REGION|$Env:AWS_ACCOUNT_ID|$Env:AWS_CREDENTIAL_EXPIRATION|$Env:AWS_CONFIG_FILE|$Env:AWS_SHARED_CREDENTIALS_FILE|$Env:SSOENV_PROMPT_FORMAT"
+    if ($key -eq $global:__ssoenv_seg_key -and ($global:__ssoenv_seg_until -eq '0' -or
+            [DateTimeOffset]::UtcNow.ToUnixTimeSeconds() -lt [long] $global:__ssoenv_seg_until)) {
+        $same = $true
+        for ($i = 0; $i -lt @($global:__ssoenv_seg_files).Count; $i++) {
+            $item = Get-Item -LiteralPath $global:__ssoenv_seg_files[$i] -Force -ErrorAction Ignore
+            $mtime = '0'
+            if ($item) { $mtime = [string] ([DateTimeOffset] $item.LastWriteTimeUtc).ToUnixTimeSeconds() }
+            if ($mtime -ne $global:__ssoenv_seg_mtimes[$i]) { $same = $false; break }
+        }
+        if ($same) { return }
+    }
+    $global:__ssoenv_seg_key = $key
+    $arguments = @('prompt', '--for-hook', 'powershell')
+    if ($Env:SSOENV_PROMPT_FORMAT) { $arguments += "--format=$Env:SSOENV_PROMPT_FORMAT" }
+    $script = & __SSOENV_EXE__ @arguments 2>$null | Out-String
+    if ($LASTEXITCODE -eq 0) {
+        Invoke-Expression $script
+    } else {
+        Remove-Item -LiteralPath 'Env:/SSOENV_SEGMENT' -ErrorAction SilentlyContinue
+        $global:__ssoenv_seg_until = '0'
+        $global:__ssoenv_seg_files = @()
+        $global:__ssoenv_seg_mtimes = @()
+    }
+}
+
 # The prompt-time checks run before the prompt the user had, which is kept as it was; loading the
 # hook twice wraps it once. $LASTEXITCODE is kept for that prompt to show.
 if (-not $global:__ssoenv_user_prompt) {
@@ -109,6 +141,7 @@ if (-not $global:__ssoenv_user_prompt) {
     function global:prompt {
         $code = $global:LASTEXITCODE
         __ssoenv_fresh
+        __ssoenv_segment
         $global:LASTEXITCODE = $code
         & $global:__ssoenv_user_prompt
     }

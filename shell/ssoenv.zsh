@@ -126,9 +126,49 @@ if (( ${+functions[compdef]} )); then
     \compdef __ssoenv_complete_cmd __SSOENV_CMD__
 fi
 
+# The prompt segment kept in SSOENV_SEGMENT (exported, for RPROMPT or starship's env_var module),
+# recomputed by `ssoenv prompt --for-hook zsh` only when one of its inputs changed: the variables
+# below (compared here), the modification time of a file it was read from (zstat, from
+# zsh/stat), or the clock (zsh/datetime) reaching the second its text changes. Otherwise no
+# process. SSOENV_PROMPT_FORMAT, when set, is the segment's --format. (HOME, XDG_CACHE_HOME and
+# SSOENV_CACHE_DIR are left out of the comparison: a shell does not move its home.)
+__ssoenv_segment() {
+    \builtin emulate -L zsh
+    \builtin local __ssoenv_key="${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}" __ssoenv_file __ssoenv_script
+    \builtin local -a __ssoenv_m __ssoenv_mtimes __ssoenv_format
+    if [[ ${__ssoenv_key} == "${__ssoenv_seg_key-}" ]] &&
+        (( __ssoenv_seg_until == 0 || EPOCHSECONDS < __ssoenv_seg_until )); then
+        for __ssoenv_file in "${__ssoenv_seg_files[@]}"; do
+            __ssoenv_m=(0)
+            [[ -e ${__ssoenv_file} ]] && \builtin zstat -A __ssoenv_m +mtime -- "${__ssoenv_file}"
+            __ssoenv_mtimes+=("${__ssoenv_m[@]}")
+        done
+        [[ "${__ssoenv_mtimes[*]}" == "${__ssoenv_seg_mtimes[*]}" ]] && \builtin return 0
+    fi
+    \builtin typeset -g __ssoenv_seg_key=${__ssoenv_key}
+    if [[ -n ${SSOENV_PROMPT_FORMAT-} ]]; then
+        __ssoenv_format=("--format=${SSOENV_PROMPT_FORMAT}")
+    fi
+    if __ssoenv_script="$(\builtin command __SSOENV_EXE__ prompt --for-hook zsh \
+        "${__ssoenv_format[@]}" 2>/dev/null)"; then
+        \builtin eval "${__ssoenv_script}"
+    else
+        \builtin unset -v SSOENV_SEGMENT
+        \builtin typeset -ga __ssoenv_seg_until=(0) __ssoenv_seg_files=() __ssoenv_seg_mtimes=()
+    fi
+}
+
 # The prompt-time checks run first, before the user's own precmd functions.
+# The freshness check goes first: new keys change the segment's inputs. Only zstat is taken from
+# zsh/stat, whose stat builtin would hide the stat command.
 \builtin zmodload -F zsh/datetime p:EPOCHSECONDS
+\builtin zmodload -F zsh/stat b:zstat
 \builtin typeset -ga precmd_functions
-if (( ! ${precmd_functions[(Ie)__ssoenv_fresh]} )); then
-    precmd_functions=(__ssoenv_fresh "${precmd_functions[@]}")
-fi
+() {
+    \builtin local __ssoenv_hook
+    for __ssoenv_hook in __ssoenv_segment __ssoenv_fresh; do
+        if (( ! ${precmd_functions[(Ie)${__ssoenv_hook}]} )); then
+            precmd_functions=("${__ssoenv_hook}" "${precmd_functions[@]}")
+        fi
+    done
+}

@@ -192,6 +192,10 @@ pub struct PromptArgs {
     /// The segment's format; see the README for placeholders.
     #[arg(long, default_value = DEFAULT_FORMAT)]
     pub format: String,
+    /// Print, for the prompt hook of SHELL to evaluate, the segment (as SSOENV_SEGMENT) and what
+    /// it was made from: the files to watch and the instant its text next changes.
+    #[arg(long, value_enum, value_name = "SHELL")]
+    pub for_hook: Option<ShellKind>,
 }
 
 #[derive(Debug, Args)]

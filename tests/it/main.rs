@@ -14,6 +14,7 @@ mod login_faults;
 mod ondemand;
 mod prompt;
 mod sandbox;
+mod segment;
 mod service_faults;
 mod shell;
 mod ship;

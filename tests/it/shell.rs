@@ -380,7 +380,7 @@ fn the_powershell_hook_quotes_the_exe_and_names_the_function() {
         );
     }
     assert!(!hook.contains("__SSOENV_"), "{hook}");
-    assert_eq!(hook.matches(exe).count(), 3);
+    assert_eq!(hook.matches(exe).count(), 4);
 }
 
 #[test]
@@ -408,9 +408,13 @@ fn every_hook_names_the_exe_only_through_its_quoting() {
             hook.matches(call).count(),
             "{kind:?}"
         );
-        // asp, completion, and (but in elvish) the prompt-time refresh or nushell's second
-        // completion call.
-        let calls = if kind == ShellKind::Elvish { 2 } else { 3 };
+        // asp and completion; nushell's second completion call; the prompt-time refresh and
+        // segment in the shells that keep them.
+        let calls = match kind {
+            ShellKind::Elvish => 2,
+            ShellKind::Nu => 3,
+            _ => 4,
+        };
         assert_eq!(hook.matches(call).count(), calls, "{kind:?}\n{hook}");
     }
 }
