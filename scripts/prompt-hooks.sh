@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark rows for what the shell hooks cost before every prompt, timed inside each shell by
-# its own clock (EPOCHREALTIME) so no process start is counted: the credentials freshness check
+# Benchmark rows for what the shell hooks cost before every prompt, timed inside each shell (its
+# `time` of a loop of calls, in CPU time) so no process start is counted: the credentials freshness check
 # (#13) while the credentials are fresh, and the prompt segment's check (#19) when nothing
 # changed (a profile with a valid token, so the segment shows time left). Prints the median of 7
 # runs of N calls, per call.
@@ -22,16 +22,18 @@ printf '{"startUrl": "https://corp.awsapps.com/start", "region": "us-east-1", "a
 # median of the numbers on stdin
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-# $1: shell, $2: what to run N times (after the hook is loaded and the state set up), $3: setup
+# $1: shell, $2: what to run N times (after the hook is loaded and the state set up), $3: setup.
+# The calls are timed by CPU time (user + system) of the subshell that makes them, not by the
+# wall clock: on a shared machine the wall clock mostly measures waiting for a core.
 row() {
     local shell=$1 call=$2 setup=$3 script
     case $shell in
         bash) script="eval \"\$(\"$exe\" init bash)\"; $setup
-            s=\$EPOCHREALTIME; for ((i = 0; i < $n; i++)); do $call; done; e=\$EPOCHREALTIME
-            echo \"((\${e/./} - \${s/./}) / $n) / 1000\" | bc -l" ;;
-        zsh) script="zmodload zsh/datetime; eval \"\$(\"$exe\" init zsh)\"; $setup
-            s=\$EPOCHREALTIME; for ((i = 0; i < $n; i++)); do $call; done; e=\$EPOCHREALTIME
-            print -- \$(( (e - s) * 1000.0 / $n ))" ;;
+            TIMEFORMAT='%3U %3S'
+            { time (for ((i = 0; i < $n; i++)); do $call; done) ; } 2>&1 | awk '{ print (\$1 + \$2) * 1000 / $n }'" ;;
+        zsh) script="eval \"\$(\"$exe\" init zsh)\"; $setup
+            TIMEFMT='%U %S'
+            { time (for ((i = 0; i < $n; i++)); do $call; done) ; } 2>&1 | awk '{ sub(/s/, \"\", \$1); sub(/s/, \"\", \$2); print (\$1 + \$2) * 1000 / $n }'" ;;
     esac
     for _ in 1 2 3 4 5 6 7; do
         env -i PATH="$PATH" HOME="$home" AWS_CREDENTIAL_EXPIRATION="$later" \

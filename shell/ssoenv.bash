@@ -151,33 +151,27 @@ __ssoenv_complete_cmd() {
 # The prompt segment kept in SSOENV_SEGMENT (exported, for PS1 or starship's env_var module),
 # recomputed by `ssoenv prompt --for-hook bash` only when one of its inputs changed: the variables
 # below (compared here), a file it was read from (compared by -ot against a stamp that ssoenv
-# rewrites before reading), or the clock reaching the second its text changes. Otherwise no
+# rewrites before reading, or appearing), or the clock reaching the second its text changes. Otherwise no
 # process. SSOENV_PROMPT_FORMAT, when set, is the segment's --format. (HOME, XDG_CACHE_HOME and
 # SSOENV_CACHE_DIR are left out of the comparison: a shell does not move its home.)
 __ssoenv_segment() {
-    \builtin local __ssoenv_status=$? __ssoenv_key __ssoenv_file __ssoenv_now=${EPOCHSECONDS-}
-    \builtin local __ssoenv_changed=
-    __ssoenv_key="${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}"
+    \builtin local __ssoenv_status=$? __ssoenv_now=${EPOCHSECONDS-}
     [[ -n ${__ssoenv_now} ]] || \builtin printf -v __ssoenv_now '%(%s)T' -1
-    if [[ ${__ssoenv_key} == "${__ssoenv_seg_key-}" ]] &&
-        ((__ssoenv_seg_until == 0 || __ssoenv_now < __ssoenv_seg_until)); then
-        # A missing file counts as older than the stamp, until it appears.
-        for __ssoenv_file in "${__ssoenv_seg_files[@]}"; do
-            [[ ${__ssoenv_file} -ot ${__ssoenv_seg_stamp} ]] || {
-                __ssoenv_changed=1
-                break
-            }
-        done
-        [[ -n ${__ssoenv_changed} ]] || \builtin return "${__ssoenv_status}"
+    if [[ "${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}" != "${__ssoenv_seg_key-}" ]] ||
+        ((__ssoenv_seg_until != 0 && __ssoenv_now >= __ssoenv_seg_until)) ||
+        ! __ssoenv_seg_unchanged; then
+        __ssoenv_segment_update
     fi
-    __ssoenv_seg_key=${__ssoenv_key}
-    __ssoenv_segment_update
     \builtin return "${__ssoenv_status}"
 }
 
+# Asks ssoenv, then compiles the file comparison into one test (a loop over the files would
+# cost more than the comparisons themselves): each file that was there still older than the
+# stamp, each file that was missing still missing.
 __ssoenv_segment_update() {
     \builtin local -a __ssoenv_format
-    \builtin local __ssoenv_script
+    \builtin local __ssoenv_script __ssoenv_file __ssoenv_test='' __ssoenv_i
+    __ssoenv_seg_key="${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}"
     __ssoenv_format=()
     if [[ -n ${SSOENV_PROMPT_FORMAT-} ]]; then
         __ssoenv_format=("--format=${SSOENV_PROMPT_FORMAT}")
@@ -187,8 +181,18 @@ __ssoenv_segment_update() {
         \builtin eval "${__ssoenv_script}"
     else
         \builtin unset -v SSOENV_SEGMENT
-        __ssoenv_seg_until=0 __ssoenv_seg_files=() __ssoenv_seg_stamp=
+        __ssoenv_seg_until=0 __ssoenv_seg_files=() __ssoenv_seg_mtimes=() __ssoenv_seg_stamp=
     fi
+    for __ssoenv_i in "${!__ssoenv_seg_files[@]}"; do
+        if [[ ${__ssoenv_seg_mtimes[__ssoenv_i]-0} == 0 ]]; then
+            \builtin printf -v __ssoenv_file '! -e %q && ' "${__ssoenv_seg_files[__ssoenv_i]}"
+        else
+            \builtin printf -v __ssoenv_file '%q -ot %q && ' "${__ssoenv_seg_files[__ssoenv_i]}" \
+                "${__ssoenv_seg_stamp}"
+        fi
+        __ssoenv_test+=${__ssoenv_file}
+    done
+    \builtin eval "__ssoenv_seg_unchanged() { [[ ${__ssoenv_test} -n 1 ]]; }"
 }
 
 # Runs the prompt-time checks first, before the user's own PROMPT_COMMAND, which may be a string

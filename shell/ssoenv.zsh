@@ -128,24 +128,27 @@ fi
 
 # The prompt segment kept in SSOENV_SEGMENT (exported, for RPROMPT or starship's env_var module),
 # recomputed by `ssoenv prompt --for-hook zsh` only when one of its inputs changed: the variables
-# below (compared here), the modification time of a file it was read from (zstat, from
-# zsh/stat), or the clock (zsh/datetime) reaching the second its text changes. Otherwise no
-# process. SSOENV_PROMPT_FORMAT, when set, is the segment's --format. (HOME, XDG_CACHE_HOME and
-# SSOENV_CACHE_DIR are left out of the comparison: a shell does not move its home.)
+# below (compared here), a file it was read from (compared by -ot against a stamp that ssoenv
+# rewrites before reading, or appearing or disappearing), or the clock (zsh/datetime) reaching
+# the second its text changes. Otherwise no process. SSOENV_PROMPT_FORMAT, when set, is the
+# segment's --format. (HOME, XDG_CACHE_HOME and SSOENV_CACHE_DIR are left out of the comparison:
+# a shell does not move its home.)
 __ssoenv_segment() {
-    \builtin emulate -L zsh
-    \builtin local __ssoenv_key="${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}" __ssoenv_file __ssoenv_script
-    \builtin local -a __ssoenv_m __ssoenv_mtimes __ssoenv_format
-    if [[ ${__ssoenv_key} == "${__ssoenv_seg_key-}" ]] &&
-        (( __ssoenv_seg_until == 0 || EPOCHSECONDS < __ssoenv_seg_until )); then
-        for __ssoenv_file in "${__ssoenv_seg_files[@]}"; do
-            __ssoenv_m=(0)
-            [[ -e ${__ssoenv_file} ]] && \builtin zstat -A __ssoenv_m +mtime -- "${__ssoenv_file}"
-            __ssoenv_mtimes+=("${__ssoenv_m[@]}")
-        done
-        [[ "${__ssoenv_mtimes[*]}" == "${__ssoenv_seg_mtimes[*]}" ]] && \builtin return 0
+    if [[ "${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}" != "${__ssoenv_seg_key-}" ]] ||
+        (( __ssoenv_seg_until != 0 && EPOCHSECONDS >= __ssoenv_seg_until )) ||
+        ! __ssoenv_seg_unchanged; then
+        __ssoenv_segment_update
     fi
-    \builtin typeset -g __ssoenv_seg_key=${__ssoenv_key}
+}
+
+# Asks ssoenv, then compiles the file comparison into one test (a loop over the files would
+# cost more than the comparisons themselves): each file that was there still older than the
+# stamp, each file that was missing still missing.
+__ssoenv_segment_update() {
+    \builtin emulate -L zsh
+    \builtin local __ssoenv_script __ssoenv_test='' __ssoenv_i
+    \builtin local -a __ssoenv_format
+    \builtin typeset -g __ssoenv_seg_key="${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}"
     if [[ -n ${SSOENV_PROMPT_FORMAT-} ]]; then
         __ssoenv_format=("--format=${SSOENV_PROMPT_FORMAT}")
     fi
@@ -155,14 +158,20 @@ __ssoenv_segment() {
     else
         \builtin unset -v SSOENV_SEGMENT
         \builtin typeset -ga __ssoenv_seg_until=(0) __ssoenv_seg_files=() __ssoenv_seg_mtimes=()
+        \builtin typeset -ga __ssoenv_seg_stamp=('')
     fi
+    for (( __ssoenv_i = 1; __ssoenv_i <= ${#__ssoenv_seg_files}; __ssoenv_i++ )); do
+        if [[ ${__ssoenv_seg_mtimes[__ssoenv_i]-0} == 0 ]]; then
+            __ssoenv_test+="! -e ${(q)__ssoenv_seg_files[__ssoenv_i]} && "
+        else
+            __ssoenv_test+="${(q)__ssoenv_seg_files[__ssoenv_i]} -ot ${(q)__ssoenv_seg_stamp[1]} && "
+        fi
+    done
+    \builtin eval "__ssoenv_seg_unchanged() { [[ ${__ssoenv_test} -n 1 ]] }"
 }
 
-# The prompt-time checks run first, before the user's own precmd functions.
-# The freshness check goes first: new keys change the segment's inputs. Only zstat is taken from
-# zsh/stat, whose stat builtin would hide the stat command.
+# The freshness check goes first: new keys change the segment's inputs.
 \builtin zmodload -F zsh/datetime p:EPOCHSECONDS
-\builtin zmodload -F zsh/stat b:zstat
 \builtin typeset -ga precmd_functions
 () {
     \builtin local __ssoenv_hook

@@ -7,8 +7,8 @@
 //! it in `SSOENV_SEGMENT` and asks again only when an input changed: `__ssoenv_seg_files` (the
 //! files the segment was read from), `__ssoenv_seg_mtimes` (their modification times in seconds,
 //! read before the files themselves, 0 when missing), `__ssoenv_seg_until` (the epoch second from
-//! which the clock alone may change the text; 0 for never) and, for bash, which compares files
-//! with `-ot` instead, `__ssoenv_seg_stamp` (a file rewritten before anything is read).
+//! which the clock alone may change the text; 0 for never) and, for bash and zsh, which compare
+//! files with `-ot` instead, `__ssoenv_seg_stamp` (a file rewritten before anything is read).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -45,7 +45,7 @@ pub fn run(args: PromptArgs, env: &Env, out: &mut dyn Write) -> Result<(), Error
 
 /// The hook's script: the segment `prompt` would print at `now`, and what to watch.
 fn for_hook(kind: ShellKind, format: &str, env: &Env, now: Timestamp) -> Result<String, Error> {
-    let stamp = (kind == ShellKind::Bash)
+    let stamp = matches!(kind, ShellKind::Bash | ShellKind::Zsh)
         .then(|| stamp_path(env))
         .flatten()
         .filter(|p| fsutil::touch_stamp(p).is_ok());
@@ -109,7 +109,7 @@ fn mtime(path: &Path) -> i64 {
         .map_or(0, |t| t.as_second())
 }
 
-/// One stamp per bash session (the shell is this process's parent), in ssoenv's state folder.
+/// One stamp per shell session (the shell is this process's parent), in ssoenv's state folder.
 fn stamp_path(env: &Env) -> Option<PathBuf> {
     #[cfg(unix)]
     let shell = std::os::unix::process::parent_id();

@@ -250,7 +250,8 @@ fn the_powershell_hook_keeps_the_segment_before_the_users_prompt() {
     }
 }
 
-/// What `--for-hook` prints, exactly, for each shell that keeps a segment; nushell is refused.
+/// What `--for-hook` prints, exactly, for zsh (with the stamp of the shell that called it) and
+/// fish (without); nushell is refused.
 #[test]
 fn for_hook_prints_the_segment_and_its_inputs_for_each_shell() {
     let home = Home::new();
@@ -264,6 +265,8 @@ fn for_hook_prints_the_segment_and_its_inputs_for_each_shell() {
     let home_dir = home.path().display();
     let token = home.session_token_path("corp");
     let token = token.display();
+    // ssoenv's parent, whose stamp it is.
+    let pid = std::process::id();
     for (kind, want) in [
         (
             ShellKind::Zsh,
@@ -271,7 +274,8 @@ fn for_hook_prints_the_segment_and_its_inputs_for_each_shell() {
                 "export SSOENV_SEGMENT='111111111111/Developer eu-west-1 login'\n\
                  __ssoenv_seg_until=(0)\n\
                  __ssoenv_seg_files=({config} {home_dir}/.aws/credentials {home_dir}/.cache/ssoenv/account-names.json {home_dir}/.aws/sso/cache {token})\n\
-                 __ssoenv_seg_mtimes=({mtime} 0 0 0 0)\n"
+                 __ssoenv_seg_mtimes=({mtime} 0 0 0 0)\n\
+                 __ssoenv_seg_stamp=({home_dir}/.cache/ssoenv/prompt-stamps/{pid})\n"
             ),
         ),
         (
