@@ -42,8 +42,9 @@ end
 # off. Before each prompt, when fewer than SSOENV_REFRESH_BEFORE seconds (default 300) are left
 # until AWS_CREDENTIAL_EXPIRATION, the credentials are exported again through
 # `ssoenv env --credentials --no-login` (never a browser from a prompt). fish has no clock of its
-# own, so the check costs one `date` per prompt, and only in credentials mode. A failed refresh
-# keeps the old values, says so once, and is retried quietly at most once a minute.
+# own, so the check reads __ssoenv_clock (one `date` a prompt, shared with the segment), and only
+# in credentials mode. A failed refresh keeps the old values, says so once, and is retried
+# quietly at most once a minute.
 function __ssoenv_fresh_arm
     set -g __ssoenv_fresh_on
     if builtin contains -- --credentials $argv
@@ -74,7 +75,7 @@ function __ssoenv_epoch
     builtin math "(146097 * floor($y / 400) + $y % 400 * 365 + floor($y % 400 / 4) - floor($y % 400 / 100) + floor((153 * $m + 2) / 5) + $t[3] - 719469) * 86400 + $t[4] * 3600 + $t[5] * 60 + $t[6]"
 end
 
-function __ssoenv_fresh --on-event fish_prompt
+function __ssoenv_fresh
     set -q __ssoenv_fresh_on[1]; and test -n "$SSOENV_PROFILE"; or return 0
     # As in __SSOENV_CMD__: the evaluated script holds keys, which fish_trace would echo.
     set -l fish_trace
@@ -88,7 +89,7 @@ function __ssoenv_fresh --on-event fish_prompt
     if string match -qr '^\d+$' -- "$SSOENV_REFRESH_BEFORE"
         set before $SSOENV_REFRESH_BEFORE
     end
-    set -l now (command date +%s)
+    set -l now (__ssoenv_clock)
     test (builtin math $now + $before) -ge $__ssoenv_fresh_at; and test $now -ge $__ssoenv_fresh_retry
     or return 0
     set -g __ssoenv_fresh_retry (builtin math $now + 60)
@@ -132,10 +133,10 @@ builtin complete --keep-order --exclusive --command __SSOENV_CMD__ --arguments '
 # module), recomputed by `ssoenv prompt --for-hook fish` only when one of its inputs changed: the
 # variables below (compared here), the modification time of a file it was read from (path
 # mtime), or the clock reaching the second its text changes. fish has no clock of its own, so the
-# last check starts one `date`, and only while the segment shows time left. SSOENV_PROMPT_FORMAT,
+# last check reads __ssoenv_clock, and only while the segment shows time left. SSOENV_PROMPT_FORMAT,
 # when set, is the segment's --format. (HOME, XDG_CACHE_HOME and SSOENV_CACHE_DIR are left out of
 # the comparison: a shell does not move its home.)
-function __ssoenv_segment --on-event fish_prompt
+function __ssoenv_segment
     set -l key "$SSOENV_PROFILE|$AWS_PROFILE|$AWS_DEFAULT_PROFILE|$AWS_REGION|$AWS_DEFAULT_REGION|$AWS_ACCOUNT_ID|$AWS_CREDENTIAL_EXPIRATION|$AWS_CONFIG_FILE|$AWS_SHARED_CREDENTIALS_FILE|$SSOENV_PROMPT_FORMAT"
     if test "$key" = "$__ssoenv_seg_key"
         set -l mtimes
@@ -144,7 +145,7 @@ function __ssoenv_segment --on-event fish_prompt
             set -a mtimes $mtime
         end
         if test "$mtimes" = "$__ssoenv_seg_mtimes"
-            if test "$__ssoenv_seg_until" -eq 0; or test (command date +%s) -lt $__ssoenv_seg_until
+            if test "$__ssoenv_seg_until" -eq 0; or test (__ssoenv_clock) -lt $__ssoenv_seg_until
                 return 0
             end
         end
@@ -163,4 +164,23 @@ function __ssoenv_segment --on-event fish_prompt
         set -g __ssoenv_seg_files
         set -g __ssoenv_seg_mtimes
     end
+    # Erasing a segment that was not set is no failure.
+    return 0
+end
+
+# The epoch second, from one `date` per prompt at most however many checks ask (fish has no clock
+# of its own; a function's output is read without a new process).
+function __ssoenv_clock
+    set -q __ssoenv_now[1]; or set -g __ssoenv_now (command date +%s)
+    echo $__ssoenv_now
+end
+
+# Before each prompt: the freshness check first (new keys change the segment's inputs), then the
+# segment; the clock is read afresh for each prompt.
+function __ssoenv_prompt --on-event fish_prompt
+    set -g __ssoenv_now
+    __ssoenv_fresh
+    __ssoenv_segment
+    set -g __ssoenv_now
+    return 0
 end

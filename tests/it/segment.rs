@@ -202,9 +202,9 @@ fn unchanged_prompts_start_no_process() {
         assert!(out.status.success(), "{stderr}");
         let (setup, prompts, edit) = match kind {
             ShellKind::Fish => (
-                "set -gx AWS_PROFILE dev\n__ssoenv_segment; sleep 1.1; __ssoenv_segment",
-                "set -l i 0\nwhile test $i -lt 100; set i (builtin math $i + 1); __ssoenv_segment; end",
-                "echo >> $HOME/.aws/config; __ssoenv_segment",
+                "set -gx AWS_PROFILE dev\n__ssoenv_prompt; sleep 1.1; __ssoenv_prompt",
+                "set -l i 0\nwhile test $i -lt 100; set i (builtin math $i + 1); __ssoenv_prompt; end",
+                "echo >> $HOME/.aws/config; __ssoenv_prompt",
             ),
             _ => (
                 "export AWS_PROFILE=dev\n__ssoenv_segment; sleep 1.1; __ssoenv_segment",
