@@ -41,7 +41,7 @@ pub enum Command {
     Whoami(WhoamiArgs),
     /// Print the compact prompt segment for the active profile (nothing when none is active).
     Prompt(PromptArgs),
-    /// Print the shell hook that defines `asp` and registers completion.
+    /// Print the shell hook: `asp`, completion, fresh credentials and the prompt segment.
     Init(InitArgs),
     /// Run a local IAM Identity Center emulator, optionally around a command.
     Sandbox(SandboxArgs),
