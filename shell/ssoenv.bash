@@ -51,6 +51,77 @@ __SSOENV_CMD__() {
     fi
     __ssoenv_script="$(\builtin command __SSOENV_EXE__ "${__ssoenv_args[@]}")" || \builtin return
     \builtin eval "${__ssoenv_script}"
+    __ssoenv_fresh_arm "${__ssoenv_args[@]}"
+}
+
+# Credentials that stay fresh: `__SSOENV_CMD__ -c` turns the check on, any other switch turns it
+# off. Before each prompt, when fewer than SSOENV_REFRESH_BEFORE seconds (default 300) are left
+# until AWS_CREDENTIAL_EXPIRATION, the credentials are exported again through
+# `ssoenv env --credentials --no-login` (never a browser from a prompt). While they are fresh the
+# check is a few comparisons against the shell's own clock: no process. A failed refresh keeps the
+# old values, says so once, and is retried quietly at most once a minute.
+__ssoenv_fresh_arm() {
+    __ssoenv_fresh_on=
+    if [[ " $* " == *" --credentials "* ]]; then
+        __ssoenv_fresh_on=1
+    fi
+    __ssoenv_fresh_seen=
+    __ssoenv_fresh_at=0
+    __ssoenv_fresh_retry=0
+    __ssoenv_fresh_told=
+}
+
+# Sets REPLY to the epoch seconds of a UTC instant as ssoenv writes it (2030-01-01T00:00:00Z), by
+# shell arithmetic (Howard Hinnant's days_from_civil), so no `date` process is needed; 0 when the
+# text is not such an instant.
+__ssoenv_epoch() {
+    REPLY=0
+    [[ $1 =~ ^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?Z$ ]] ||
+        \builtin return 0
+    \builtin local -i y=10#${BASH_REMATCH[1]} m=10#${BASH_REMATCH[2]} d=10#${BASH_REMATCH[3]}
+    ((y -= m <= 2, m = m > 2 ? m - 3 : m + 9))
+    ((REPLY = (146097 * (y / 400) + y % 400 * 365 + y % 400 / 4 - y % 400 / 100 + (153 * m + 2) / 5 + d - 719469) * 86400 + 10#${BASH_REMATCH[4]} * 3600 + 10#${BASH_REMATCH[5]} * 60 + 10#${BASH_REMATCH[6]}))
+}
+
+__ssoenv_fresh() {
+    \builtin local __ssoenv_status=$? __ssoenv_before=${SSOENV_REFRESH_BEFORE:-300}
+    [[ ${__ssoenv_before} != *[!0-9]* ]] || __ssoenv_before=300
+    # The common case stays in this one test: on, same expiration, and not yet within the window.
+    if [[ -n ${__ssoenv_fresh_on-} && -n ${SSOENV_PROFILE-} ]] &&
+        { [[ -z ${EPOCHSECONDS-} || ${AWS_CREDENTIAL_EXPIRATION-} != "${__ssoenv_fresh_seen}" ]] ||
+            ((EPOCHSECONDS + 10#${__ssoenv_before} >= __ssoenv_fresh_at)); }; then
+        # As in __SSOENV_CMD__: the evaluated script holds keys, which set -x would echo.
+        if [[ $- == *x* ]]; then
+            { \builtin set +x; } 2>/dev/null
+            __ssoenv_fresh_check "${__ssoenv_before}"
+            \builtin set -x
+        else
+            __ssoenv_fresh_check "${__ssoenv_before}"
+        fi
+    fi
+    \builtin return "${__ssoenv_status}"
+}
+
+__ssoenv_fresh_check() {
+    \builtin local now=${EPOCHSECONDS-} script
+    [[ -n ${now} ]] || \builtin printf -v now '%(%s)T' -1
+    if [[ ${AWS_CREDENTIAL_EXPIRATION-} != "${__ssoenv_fresh_seen}" ]]; then
+        __ssoenv_fresh_arm --credentials
+        __ssoenv_fresh_seen=${AWS_CREDENTIAL_EXPIRATION-}
+        __ssoenv_epoch "${__ssoenv_fresh_seen}"
+        __ssoenv_fresh_at=${REPLY}
+    fi
+    ((__ssoenv_fresh_at > 0 && now + 10#$1 >= __ssoenv_fresh_at && now >= __ssoenv_fresh_retry)) ||
+        \builtin return 0
+    __ssoenv_fresh_retry=$((now + 60))
+    if script="$(\builtin command __SSOENV_EXE__ env --shell bash --credentials --no-login \
+        "--profile=${SSOENV_PROFILE}" 2>/dev/null)"; then
+        \builtin eval "${script}"
+    elif [[ -z ${__ssoenv_fresh_told} ]]; then
+        __ssoenv_fresh_told=1
+        \builtin printf 'ssoenv: could not refresh the credentials of %s (they expire at %s); run: __SSOENV_CMD__ -c %s\n' \
+            "${SSOENV_PROFILE}" "${__ssoenv_fresh_seen}" "${SSOENV_PROFILE}" >&2
+    fi
 }
 
 # Fills COMPREPLY from ssoenv's own completion engine (clap_complete's COMPLETE protocol).
@@ -87,3 +158,70 @@ __ssoenv_complete_cmd() {
 
 \builtin complete -F __ssoenv_complete ssoenv
 \builtin complete -F __ssoenv_complete_cmd __SSOENV_CMD__
+
+# The prompt segment kept in SSOENV_SEGMENT (exported, for PS1 or starship's env_var module),
+# recomputed by `ssoenv prompt --for-hook bash` only when one of its inputs changed: the variables
+# below (compared here), a file it was read from (compared by -ot against a stamp that ssoenv
+# rewrites before reading, or appearing), or the clock reaching the second its text changes. Otherwise no
+# process. SSOENV_PROMPT_FORMAT and SSOENV_PROMPT_GUARD_FORMAT, when set, are its --format and --guard-format. (HOME, XDG_CACHE_HOME and
+# SSOENV_CACHE_DIR are left out of the comparison: a shell does not move its home.)
+__ssoenv_segment() {
+    # Globals, not locals: `local` alone would cost a tenth of this check.
+    __ssoenv_seg_status=$? __ssoenv_seg_now=${EPOCHSECONDS-}
+    [[ -n ${__ssoenv_seg_now} ]] || \builtin printf -v __ssoenv_seg_now '%(%s)T' -1
+    if [[ "${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}|${SSOENV_PROMPT_GUARD_FORMAT-}" != "${__ssoenv_seg_key-}" ]] ||
+        ((__ssoenv_seg_until != 0 && __ssoenv_seg_now >= __ssoenv_seg_until)) ||
+        ! __ssoenv_seg_unchanged; then
+        __ssoenv_segment_update
+    fi
+    \builtin return "${__ssoenv_seg_status}"
+}
+
+# Asks ssoenv, then compiles the file comparison into one test (a loop over the files would
+# cost more than the comparisons themselves): each file that was there still older than the
+# stamp, each file that was missing still missing.
+__ssoenv_segment_update() {
+    \builtin local -a __ssoenv_format
+    \builtin local __ssoenv_script __ssoenv_file __ssoenv_test='' __ssoenv_i
+    __ssoenv_seg_key="${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}|${SSOENV_PROMPT_GUARD_FORMAT-}"
+    __ssoenv_format=()
+    if [[ -n ${SSOENV_PROMPT_FORMAT-} ]]; then
+        __ssoenv_format=("--format=${SSOENV_PROMPT_FORMAT}")
+    fi
+    if [[ -n ${SSOENV_PROMPT_GUARD_FORMAT-} ]]; then
+        __ssoenv_format+=("--guard-format=${SSOENV_PROMPT_GUARD_FORMAT}")
+    fi
+    if __ssoenv_script="$(\builtin command __SSOENV_EXE__ prompt --for-hook bash \
+        "${__ssoenv_format[@]}" 2>/dev/null)"; then
+        \builtin eval "${__ssoenv_script}"
+    else
+        \builtin unset -v SSOENV_SEGMENT
+        __ssoenv_seg_until=0 __ssoenv_seg_files=() __ssoenv_seg_mtimes=() __ssoenv_seg_stamp=
+    fi
+    for __ssoenv_i in "${!__ssoenv_seg_files[@]}"; do
+        if [[ ${__ssoenv_seg_mtimes[__ssoenv_i]-0} == 0 ]]; then
+            \builtin printf -v __ssoenv_file '! -e %q && ' "${__ssoenv_seg_files[__ssoenv_i]}"
+        else
+            \builtin printf -v __ssoenv_file '%q -ot %q && ' "${__ssoenv_seg_files[__ssoenv_i]}" \
+                "${__ssoenv_seg_stamp}"
+        fi
+        __ssoenv_test+=${__ssoenv_file}
+    done
+    \builtin eval "__ssoenv_seg_unchanged() { [[ ${__ssoenv_test} -n 1 ]]; }"
+}
+
+# Runs the prompt-time checks first, before the user's own PROMPT_COMMAND, which may be a string
+# or (bash 5.1) an array.
+# The freshness check goes first: new keys change the segment's inputs.
+for __ssoenv_hook in __ssoenv_segment __ssoenv_fresh; do
+    if [[ ";${PROMPT_COMMAND[*]-};" != *";${__ssoenv_hook};"* ]]; then
+        if [[ -v PROMPT_COMMAND && ${PROMPT_COMMAND@a} == *a* ]]; then
+            PROMPT_COMMAND=("${__ssoenv_hook}" "${PROMPT_COMMAND[@]}")
+        else
+            # A string here: the array test above told it apart.
+            # shellcheck disable=SC2128,SC2178
+            PROMPT_COMMAND="${__ssoenv_hook}${PROMPT_COMMAND:+;${PROMPT_COMMAND}}"
+        fi
+    fi
+done
+\builtin unset -v __ssoenv_hook

@@ -45,7 +45,7 @@ pub enum Command {
     Console(ConsoleArgs),
     /// Print the compact prompt segment for the active profile (nothing when none is active).
     Prompt(PromptArgs),
-    /// Print the shell hook that defines `asp` and registers completion.
+    /// Print the shell hook: `asp`, completion, fresh credentials and the prompt segment.
     Init(InitArgs),
     /// Run a local IAM Identity Center emulator, optionally around a command.
     Sandbox(SandboxArgs),
@@ -255,6 +255,10 @@ pub struct PromptArgs {
     /// The format for a guarded profile, used instead of `--format` (default: `--format`).
     #[arg(long, value_name = "FORMAT")]
     pub guard_format: Option<String>,
+    /// Print, for the prompt hook of SHELL to evaluate, the segment (as SSOENV_SEGMENT) and what
+    /// it was made from: the files to watch and the instant its text next changes.
+    #[arg(long, value_enum, value_name = "SHELL")]
+    pub for_hook: Option<ShellKind>,
 }
 
 #[derive(Debug, Args)]

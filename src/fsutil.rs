@@ -74,6 +74,25 @@ pub fn write_private(path: &Path, contents: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Rewrites the one-byte file `path` (mode 0600, its folder created), so that the kernel stamps
+/// it with the same clock as every other file written from now on: a stamp for `-nt`/`-ot`
+/// comparisons. Not atomic and not synced; a stamp holds nothing.
+pub fn touch_stamp(path: &Path) -> io::Result<()> {
+    if let Some(dir) = path.parent() {
+        ensure_private_dir(dir)?;
+    }
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    // Truncating a one-byte file and writing the byte changes its size twice, and each change
+    // sets the modification time.
+    options.open(path)?.write_all(b"\n")
+}
+
 /// Removes a file; a file that is already gone is not an error.
 pub fn remove_if_exists(path: &Path) -> io::Result<()> {
     match fs::remove_file(path) {

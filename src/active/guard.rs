@@ -23,6 +23,11 @@ pub const KEY: &str = "ssoenv_guard";
 /// starts a comment.
 pub const FILE: &str = "guard";
 
+/// Where the guard file is.
+pub fn file(env: &Env) -> Option<PathBuf> {
+    Some(env.config_dir()?.join(FILE))
+}
+
 /// Why a profile is guarded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reason {
@@ -76,7 +81,7 @@ pub fn reason(
             origin,
         });
     }
-    let file = env.config_dir()?.join(FILE);
+    let file = file(env)?;
     let text = fsutil::read_regular(&file).ok()?;
     let text = String::from_utf8_lossy(&text);
     let pattern = text

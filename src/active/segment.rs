@@ -35,6 +35,15 @@ impl Segment {
             DEFAULT_FORMAT
         }
     }
+
+    /// The format this segment is rendered with: `guard_format` for a guarded profile when
+    /// given, else `format`, else [`Segment::default_format`].
+    pub fn format<'a>(&self, format: Option<&'a str>, guard_format: Option<&'a str>) -> &'a str {
+        match guard_format {
+            Some(guard_format) if self.guarded => guard_format,
+            _ => format.unwrap_or(self.default_format()),
+        }
+    }
 }
 
 /// How long the active credentials or SSO session last.

@@ -39,6 +39,15 @@ impl Shell for Fish {
         format!("set -gx {name} {}", self.quote(value))
     }
 
+    fn set_list(&self, name: &str, values: &[String]) -> Option<String> {
+        let words: Vec<_> = values.iter().map(|v| self.quote(v)).collect();
+        Some(
+            format!("set -g {name} {}", words.join(" "))
+                .trim_end()
+                .to_string(),
+        )
+    }
+
     fn hook(&self) -> &'static str {
         include_str!("../../shell/ssoenv.fish")
     }

@@ -82,6 +82,11 @@ pub enum ShellError {
     InvalidCommandName(String),
     #[error("the path of ssoenv ({}) is not UTF-8, so no shell hook can name it", .0.display())]
     NonUtf8Exe(PathBuf),
+    #[error(
+        "the {0} hook keeps no prompt segment; `--for-hook` is for bash, zsh, fish and powershell \
+         (use `ssoenv prompt` in the prompt itself)"
+    )]
+    NoPromptHook(&'static str),
 }
 
 /// The script that applies `changes` in order, one command a line, for `kind` to evaluate.
@@ -95,6 +100,31 @@ pub fn render(kind: ShellKind, changes: &[EnvChange]) -> Result<String, ShellErr
         }
     }
     Ok(kind.shell().script(changes))
+}
+
+/// The script that a prompt hook evaluates to keep its state: `changes` to the environment (the
+/// segment, exported so that tools such as starship see it), then each of `lists` as a list
+/// variable in the shell's own global scope, not exported. Refused for a shell whose hook keeps
+/// no such state.
+pub fn hook_state(
+    kind: ShellKind,
+    changes: &[EnvChange],
+    lists: &[(&str, Vec<String>)],
+) -> Result<String, ShellError> {
+    let mut script = render(kind, changes)?;
+    for (name, values) in lists {
+        check_name(name)?;
+        if values.iter().any(|v| v.contains('\0')) {
+            return Err(ShellError::NulInValue(name.to_string()));
+        }
+        let line = kind
+            .shell()
+            .set_list(name, values)
+            .ok_or(ShellError::NoPromptHook(kind.name()))?;
+        script.push_str(&line);
+        script.push('\n');
+    }
+    Ok(script)
 }
 
 /// `[A-Za-z_][A-Za-z0-9_]*`: the names every one of our shells accepts bare, so a name never needs

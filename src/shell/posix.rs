@@ -57,6 +57,15 @@ impl Shell for Posix {
         format!("unset -v {name}")
     }
 
+    fn set_list(&self, name: &str, values: &[String]) -> Option<String> {
+        // POSIX sh has no arrays, and no hook to keep them.
+        if self.hook.is_empty() {
+            return None;
+        }
+        let words: Vec<_> = values.iter().map(|v| self.quote(v)).collect();
+        Some(format!("{name}=({})", words.join(" ")))
+    }
+
     fn hook(&self) -> &'static str {
         self.hook
     }

@@ -33,6 +33,11 @@ impl Shell for Pwsh {
         format!("$Env:{name} = {}", self.quote(value))
     }
 
+    fn set_list(&self, name: &str, values: &[String]) -> Option<String> {
+        let words: Vec<_> = values.iter().map(|v| self.quote(v)).collect();
+        Some(format!("$global:{name} = @({})", words.join(", ")))
+    }
+
     fn hook(&self) -> &'static str {
         include_str!("../../shell/ssoenv.ps1")
     }

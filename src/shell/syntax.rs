@@ -13,6 +13,11 @@ pub(super) trait Shell {
     fn set_env(&self, name: &str, value: &str) -> String;
     /// The command that removes `name` from the environment.
     fn unset_env(&self, name: &str) -> String;
+    /// The command that sets `name` to the list `values` in the shell's own global scope, not
+    /// exported (a prompt hook's state); `None` for a shell without a prompt hook that keeps one.
+    fn set_list(&self, _name: &str, _values: &[String]) -> Option<String> {
+        None
+    }
     /// The hook script, with `__SSOENV_EXE__` where the quoted path of ssoenv goes and
     /// `__SSOENV_CMD__` where the function's name goes.
     fn hook(&self) -> &'static str;

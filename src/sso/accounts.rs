@@ -8,13 +8,14 @@ use std::path::PathBuf;
 use crate::env::Env;
 use crate::fsutil;
 
-fn path(env: &Env) -> Option<PathBuf> {
+/// The state file of account names (`account-names.json` in ssoenv's state folder).
+pub fn names_path(env: &Env) -> Option<PathBuf> {
     env.state_dir().map(|d| d.join("account-names.json"))
 }
 
 /// Every account name seen so far, by account id. Missing or unreadable: empty.
 pub fn names(env: &Env) -> BTreeMap<String, String> {
-    path(env)
+    names_path(env)
         .and_then(|p| fsutil::read_regular(&p).ok())
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default()
@@ -30,7 +31,9 @@ pub fn remember(
     env: &Env,
     fresh: impl IntoIterator<Item = (String, String)>,
 ) -> std::io::Result<()> {
-    let Some(path) = path(env) else { return Ok(()) };
+    let Some(path) = names_path(env) else {
+        return Ok(());
+    };
     let mut all = names(env);
     all.extend(fresh);
     let text = serde_json::to_vec_pretty(&all).map_err(std::io::Error::other)?;

@@ -219,6 +219,11 @@ impl Interactive {
     /// Starts `kind` interactively with `home`, loading the hook from the real binary the way the
     /// README's rc-file line does, with `> ` as the prompt.
     pub fn start(kind: ShellKind, home: &Home) -> Self {
+        Self::start_with(kind, home, &[])
+    }
+
+    /// [`Interactive::start`] with `vars` in the shell's environment as well.
+    pub fn start_with(kind: ShellKind, home: &Home, vars: &[(String, String)]) -> Self {
         let dir = home.path();
         let (program, args): (&str, Vec<String>) = match kind {
             ShellKind::Bash => {
@@ -279,6 +284,7 @@ impl Interactive {
             .env("TERM", "xterm-256color")
             .env("LC_ALL", "C.UTF-8")
             .env("SSOENV_BIN", ssoenv_bin())
+            .envs(vars.iter().map(|(k, v)| (k, v)))
             .output()
             .expect("tmux");
         assert!(
@@ -365,4 +371,52 @@ pub fn readme_snippet(heading: &str, fence: &str) -> String {
         .unwrap_or_else(|| panic!("no {fence} after {heading} in README"));
     let body = &readme[start + fence.len()..];
     body[..body.find("```").expect("closed fence")].to_string()
+}
+
+/// The programs (absolute paths) that `body` starts in `kind`, beyond what `setup` does alone,
+/// counted by `strace -f -e trace=execve` around the strict shell with `vars` added.
+pub fn count_execs(
+    kind: ShellKind,
+    home: &Home,
+    setup: &str,
+    body: &str,
+    vars: &[(&str, &str)],
+) -> Vec<String> {
+    let execs = |script: &str| {
+        let log = home.path().join("execve.log");
+        let shell = strict_shell(kind, home.path(), script);
+        let mut cmd = Command::new("strace");
+        cmd.args(["-f", "-qq", "-e", "trace=execve", "-e", "signal=none", "-o"])
+            .arg(&log)
+            .arg(shell.get_program())
+            .args(shell.get_args())
+            .env_clear()
+            .envs(
+                shell
+                    .get_envs()
+                    .filter_map(|(k, v)| Some((k.to_os_string(), v?.to_os_string()))),
+            )
+            .envs(vars.iter().copied());
+        let out = cmd.output().expect("strace");
+        assert!(
+            out.status.success(),
+            "{kind:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(&log).expect("strace log");
+        text.lines()
+            .filter(|l| l.ends_with(" = 0"))
+            .filter_map(|l| Some(l.split_once("execve(\"")?.1.split_once('"')?.0.to_string()))
+            .collect::<Vec<_>>()
+    };
+    let mut alone = execs(setup);
+    let mut all = execs(&format!("{setup}\n{body}"));
+    all.retain(|program| match alone.iter().position(|p| p == program) {
+        Some(i) => {
+            alone.remove(i);
+            false
+        }
+        None => true,
+    });
+    all
 }
