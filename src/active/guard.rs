@@ -18,9 +18,8 @@ use crate::report::Reporter;
 /// un-guards it whatever its session or a pattern says.
 pub const KEY: &str = "ssoenv_guard";
 
-/// The guard file in ssoenv's settings folder ([`Env::config_dir`]): one pattern a line (`*` any
-/// run of characters, `?` one), matched against the profile's name and its account id; `#`
-/// starts a comment.
+/// The guard file in ssoenv's settings folder ([`Env::config_dir`]): one glob a line
+/// ([`glob_match`]), matched against the profile's name and its account id; `#` starts a comment.
 pub const FILE: &str = "guard";
 
 /// Where the guard file is.
@@ -95,33 +94,10 @@ pub fn reason(
     })
 }
 
-/// `*` matches any run of characters (none included), `?` exactly one; the rest stands for itself.
+/// A shell glob (`*` any run of characters, `?` one, `[…]` one of a set), by the `glob` crate's
+/// rules; a pattern it cannot read (an unclosed `[`) stands for itself.
 fn glob_match(pattern: &str, text: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), text.chars().collect());
-    let (mut pi, mut ti) = (0, 0);
-    // Where the last `*` was, and the text position it is currently stretched to.
-    let mut star: Option<(usize, usize)> = None;
-    while ti < t.len() {
-        match p.get(pi) {
-            Some('*') => {
-                star = Some((pi, ti));
-                pi += 1;
-            }
-            Some(&c) if c == '?' || c == t[ti] => {
-                pi += 1;
-                ti += 1;
-            }
-            _ => match star {
-                Some((sp, st)) => {
-                    pi = sp + 1;
-                    ti = st + 1;
-                    star = Some((sp, st + 1));
-                }
-                None => return false,
-            },
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
+    glob::Pattern::new(pattern).map_or(pattern == text, |glob| glob.matches(text))
 }
 
 impl Selected {
@@ -203,7 +179,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn globs_match_stars_and_question_marks_and_nothing_else() {
+    fn guard_patterns_are_shell_globs() {
         for (pattern, text) in [
             ("prod", "prod"),
             ("prod*", "prod"),
@@ -213,6 +189,8 @@ mod tests {
             ("1111????????", "111122223333"),
             ("*", ""),
             ("a*b*c", "aXbYbc"),
+            ("prod-[ab]", "prod-b"),
+            ("[", "["),
         ] {
             assert!(glob_match(pattern, text), "{pattern} ~ {text}");
         }
