@@ -225,6 +225,16 @@ pub struct SandboxArgs {
     /// Answer this many requests with 500 before serving normally.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub fail: u32,
+    /// Serve N generated accounts after the three fixed ones, with awkward names (spaces,
+    /// unicode, duplicates, 50+ characters); the same on every run.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub accounts: u32,
+    /// Roles the user holds in each generated account.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub roles_per_account: u32,
+    /// Answer sso requests beyond N a second with 429 TooManyRequestsException (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub rate_limit: u32,
     /// Port to listen on (default: a free one).
     #[arg(long, default_value_t = 0)]
     pub port: u16,

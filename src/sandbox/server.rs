@@ -29,6 +29,9 @@ pub struct Options {
     pub device_code_ttl: Duration,
     pub throttle: u32,
     pub fail: u32,
+    pub accounts: u32,
+    pub roles_per_account: u32,
+    pub rate_limit: u32,
 }
 
 /// A listening sandbox; dropping it stops the server.
@@ -61,6 +64,9 @@ pub async fn start(options: Options) -> Result<Running, SandboxError> {
         device_code_ttl: options.device_code_ttl,
         throttle: options.throttle,
         fail: options.fail,
+        accounts: options.accounts,
+        roles_per_account: options.roles_per_account,
+        rate_limit: options.rate_limit,
     });
     let app = router(shared);
     let task = tokio::spawn(async move {

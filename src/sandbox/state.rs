@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rand::Rng;
 use serde_json::{Value, json};
@@ -65,6 +65,112 @@ pub struct Settings {
     pub device_code_ttl: Duration,
     pub throttle: u32,
     pub fail: u32,
+    /// Generated accounts served after the fixed ones (see [`generated`]).
+    pub accounts: u32,
+    /// Roles the user holds in each generated account.
+    pub roles_per_account: u32,
+    /// sso (portal) requests answered per second before 429s; 0 for no limit.
+    pub rate_limit: u32,
+}
+
+/// An account of the served directory, fixed or generated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirAccount {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub roles: Vec<String>,
+}
+
+impl From<&Account> for DirAccount {
+    fn from(a: &Account) -> Self {
+        Self {
+            id: a.id.to_string(),
+            name: a.name.to_string(),
+            email: a.email.to_string(),
+            roles: a.roles.iter().map(|r| r.to_string()).collect(),
+        }
+    }
+}
+
+/// Permission-set names of generated accounts, in the order they are handed out.
+const GENERATED_ROLES: &[&str] = &[
+    "AdministratorAccess",
+    "ReadOnlyAccess",
+    "PowerUserAccess",
+    "Billing",
+    "SecurityAudit",
+    "ViewOnlyAccess",
+];
+
+/// `count` generated accounts with `roles` roles each, the same on every run, named the way
+/// real organisations name them and generators trip over: spaces and capitals, punctuation,
+/// non-ASCII letters, names of 50+ characters, and names shared by several accounts.
+pub fn generated(count: u32, roles: u32) -> Vec<DirAccount> {
+    (0..count)
+        .map(|i| {
+            let n = i + 1;
+            let name = match i % 8 {
+                0 => format!("Team {n} Production"),
+                1 => format!("Équipe Données {n}"),
+                2 => "Shared Services".to_string(),
+                3 => {
+                    format!("The very long account name of the payments platform team no. {n} (EU)")
+                }
+                4 => format!("Zürich Straße {n} – ÄÖÜ"),
+                5 => "dev".to_string(),
+                6 => format!("Sales & Marketing / {n}"),
+                _ => format!("日本 チーム {n}"),
+            };
+            let roles = (0..roles)
+                .map(|r| {
+                    let base = GENERATED_ROLES[r as usize % GENERATED_ROLES.len()];
+                    match r as usize / GENERATED_ROLES.len() {
+                        0 => base.to_string(),
+                        round => format!("{base}{round}"),
+                    }
+                })
+                .collect();
+            DirAccount {
+                id: format!("{:012}", 400_000_000_000u64 + u64::from(i)),
+                name,
+                email: format!("account{n}@sandbox.invalid"),
+                roles,
+            }
+        })
+        .collect()
+}
+
+/// A token bucket holding a second's worth of requests: more than `per_second` a second are
+/// refused, as the service throttles.
+#[derive(Debug)]
+struct RateLimit {
+    per_second: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl RateLimit {
+    fn new(per_second: u32) -> Option<Self> {
+        (per_second > 0).then(|| Self {
+            per_second: f64::from(per_second),
+            tokens: f64::from(per_second),
+            last: Instant::now(),
+        })
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let refill = now.duration_since(self.last).as_secs_f64() * self.per_second;
+        self.tokens = (self.tokens + refill).min(self.per_second);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 /// A client from RegisterClient.
@@ -198,6 +304,7 @@ pub struct Faults {
 struct Stats {
     counts: HashMap<&'static str, u64>,
     throttled: u64,
+    rate_limited: u64,
     failed: u64,
     garbled: u64,
     hung: u64,
@@ -251,6 +358,7 @@ impl Stats {
                 "other": n("CreateToken.other"),
             }),
         );
+        out.insert("RateLimited".to_string(), json!(self.rate_limited));
         out.insert(
             "injected".to_string(),
             json!({
@@ -276,6 +384,9 @@ pub struct SandboxState {
     /// Refresh token → the client it was issued to.
     pub refresh_tokens: HashMap<String, String>,
     pub keys: HashMap<String, Identity>,
+    /// The accounts served: the fixed directory, then the generated ones.
+    pub directory: Vec<DirAccount>,
+    rate: Option<RateLimit>,
     throttle: u32,
     fail: u32,
     garbage: u32,
@@ -292,6 +403,12 @@ pub struct Shared(Arc<Mutex<SandboxState>>);
 impl Shared {
     pub fn new(settings: Settings) -> Self {
         let (throttle, fail) = (settings.throttle, settings.fail);
+        let directory = ACCOUNTS
+            .iter()
+            .map(DirAccount::from)
+            .chain(generated(settings.accounts, settings.roles_per_account))
+            .collect();
+        let rate = RateLimit::new(settings.rate_limit);
         Shared(Arc::new(Mutex::new(SandboxState {
             settings,
             clients: HashMap::new(),
@@ -300,6 +417,8 @@ impl Shared {
             sessions: HashMap::new(),
             refresh_tokens: HashMap::new(),
             keys: HashMap::new(),
+            directory,
+            rate,
             throttle,
             fail,
             garbage: 0,
@@ -342,7 +461,26 @@ impl SandboxState {
             self.stats.garbled += 1;
             return Some(Injected::Garbage);
         }
+        let portal = matches!(
+            op,
+            Op::GetRoleCredentials | Op::ListAccounts | Op::ListAccountRoles | Op::Logout
+        );
+        if portal && self.rate.as_mut().is_some_and(|r| !r.take()) {
+            self.stats.rate_limited += 1;
+            return Some(Injected::Throttle);
+        }
         None
+    }
+
+    /// The account `id` of the directory.
+    pub fn account(&self, id: &str) -> Option<&DirAccount> {
+        self.directory.iter().find(|a| a.id == id)
+    }
+
+    /// The account a permission set is assigned in, if the sandbox user has it.
+    pub fn find_role(&self, account_id: &str, role: &str) -> Option<&DirAccount> {
+        self.account(account_id)
+            .filter(|a| a.roles.iter().any(|r| r == role))
     }
 
     /// Whether the next API request must hang or answer slowly (decided before its handler
@@ -440,13 +578,6 @@ pub struct Keys {
     pub expires_at: SystemTime,
 }
 
-/// The account a permission set is assigned in, if the sandbox user has it.
-pub fn find_role(account_id: &str, role: &str) -> Option<&'static Account> {
-    ACCOUNTS
-        .iter()
-        .find(|a| a.id == account_id && a.roles.contains(&role))
-}
-
 /// The IAM role IAM Identity Center provisions for a permission set, named as the real service
 /// names it (`AWSReservedSSO_<set>_<16 hex>`), stable per account and set.
 pub fn reserved_role_name(account_id: &str, role: &str) -> String {
@@ -521,6 +652,9 @@ mod tests {
             device_code_ttl: DEVICE_CODE_TTL,
             throttle,
             fail,
+            accounts: 0,
+            roles_per_account: 0,
+            rate_limit: 0,
         });
         let Ok(mutex) = Arc::try_unwrap(shared.0) else {
             panic!("one owner")
@@ -570,6 +704,36 @@ mod tests {
     }
 
     #[test]
+    fn generated_organisations_are_awkward_and_the_same_every_time() {
+        let org = generated(16, 8);
+        assert_eq!(org, generated(16, 8));
+        assert_eq!(org.len(), 16);
+        assert!(org.iter().all(|a| a.id.len() == 12 && a.roles.len() == 8));
+        assert_eq!(org[0].roles[6], "AdministratorAccess1");
+        let names: Vec<&str> = org.iter().map(|a| a.name.as_str()).collect();
+        assert!(names.iter().any(|n| n.contains(' ')));
+        assert!(names.iter().any(|n| !n.is_ascii()));
+        assert!(names.iter().any(|n| n.chars().count() >= 50));
+        assert_eq!(names.iter().filter(|n| **n == "dev").count(), 2);
+        let ids: std::collections::BTreeSet<&str> = org.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids.len(), 16);
+    }
+
+    #[test]
+    fn the_rate_limit_throttles_portal_calls_beyond_it() {
+        let mut s = state(0, 0);
+        s.rate = RateLimit::new(5);
+        let answered = (0..20)
+            .filter(|_| s.admit(Op::ListAccountRoles).is_none())
+            .count();
+        assert_eq!(answered, 5);
+        assert_eq!(s.stats()["RateLimited"], 15);
+        assert_eq!(s.admit(Op::RegisterClient), None, "sso-oidc is not limited");
+        std::thread::sleep(Duration::from_millis(450));
+        assert_eq!(s.admit(Op::ListAccounts), None, "the bucket refills");
+    }
+
+    #[test]
     fn refresh_tokens_only_for_clients_with_scopes() {
         let mut s = state(0, 0);
         for (id, scopes) in [("legacy", vec![]), ("session", vec!["sso:account:access"])] {
@@ -601,7 +765,8 @@ mod tests {
         let code = random_user_code();
         assert_eq!(code.len(), 9);
         assert_eq!(&code[4..5], "-");
-        assert!(find_role("222222222222", "Developer").is_none());
-        assert!(find_role("111111111111", "Developer").is_some());
+        let s = state(0, 0);
+        assert!(s.find_role("222222222222", "Developer").is_none());
+        assert!(s.find_role("111111111111", "Developer").is_some());
     }
 }

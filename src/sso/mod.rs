@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod browser;
 pub mod cache;
 pub mod client;
+pub mod directory;
 pub mod error;
 pub mod failure;
 pub mod lock;
