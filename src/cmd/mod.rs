@@ -10,6 +10,7 @@ mod login;
 mod logout;
 mod prompt;
 mod sandbox;
+mod sync;
 mod whoami;
 
 use std::io::{self, Write};
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Prompt(args) => prompt::run(args, &env, &mut stdout),
         Command::Init(args) => init::run(args, &mut stdout),
         Command::Sandbox(args) => sandbox::run(args, &env),
+        Command::Sync(args) => sync::run(args, &env, &report, &mut stdout),
         Command::Login(args) => login::run(args, &env, &report),
         Command::Logout(args) => logout::run(args, &env, &report),
     };

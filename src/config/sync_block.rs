@@ -124,12 +124,13 @@ fn is_name_char(c: char) -> bool {
 }
 
 /// A value made valid for the AWS config grammar's names: Latin letters with accents lose them
-/// (`é` → `e`, `ß` → `ss`), every other character a name cannot hold (spaces, `=`, `,`, emoji,
-/// other scripts) becomes `-`, runs of `-` become one, and none is left at either end.
+/// (`é` → `e`, `ß` → `ss`), every other character but ASCII letters, digits and `_.@+-` becomes
+/// `-` (spaces, `=`, `,`, emoji, other scripts, and the `/`, `:` and `%` the grammar allows but
+/// that read as paths and URLs), runs of `-` become one, and none is left at either end.
 pub fn sanitise(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
-        if is_name_char(c) {
+        if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '@' | '+' | '-') {
             out.push(c);
         } else if let Some(ascii) = fold(c) {
             out.push_str(ascii);
@@ -859,7 +860,8 @@ mod tests {
         assert_eq!(sanitise("  ☃ snow  "), "snow");
         assert_eq!(sanitise("Straße=1,2"), "Strasse-1-2");
         assert_eq!(sanitise("日本"), "");
-        assert_eq!(sanitise("a/b@c+d:e%f"), "a/b@c+d:e%f");
+        assert_eq!(sanitise("a/b@c+d:e%f_g.h"), "a-b@c+d-e-f_g.h");
+        assert_eq!(sanitise("Sales & Marketing / 7"), "Sales-Marketing-7");
         let accounts = [
             a("333", "Dup", "Admin"),
             a("111", "Dup", "Admin"),
