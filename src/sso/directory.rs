@@ -2,21 +2,26 @@
 //! for each account, through the SDK's paginators with pages of 100 (the service rejects larger
 //! ones).
 //!
-//! Throttling slows the listing down instead of failing it, in two layers:
-//! - the SDK's own adaptive retry mode: jittered exponential backoff, and a client-side rate
-//!   limiter (CUBIC, as in botocore's `adaptive` mode) that every in-flight request shares and
-//!   that learns the rate the service accepts from its 429s. Its retry quota (a token bucket
-//!   that gives up after ~100 throttled retries per process) is replaced by an unlimited one:
-//!   throttling is expected here, and the time budget below bounds it instead;
-//! - when a call still ends throttled (its attempts or its `SSOENV_TIMEOUT` used up), that
-//!   account's listing waits (jittered, doubling up to 20 s) and starts again, until the sync's
-//!   time budget (`SSOENV_SYNC_TIMEOUT`) is spent; then the error says how far it got.
+//! Throttling slows the listing down instead of failing it. Every request waits for its turn
+//! from a [`Pace`] that all requests in flight share: unlimited until the first 429, then the
+//! rate that was getting through, cut by a fifth at each further 429 and raised by about one
+//! request a second every second (additive increase, multiplicative decrease). A throttled call
+//! waits (jittered, doubling up to 20 s) and is sent again, until the sync's time budget
+//! (`SSOENV_SYNC_TIMEOUT`) is spent; then the error says how far it got. Other failures that may
+//! pass (5xx, a timeout, the network) are retried `max_attempts` times in all.
+//!
+//! The SDK's own adaptive retry mode was tried first and is not used: its client-side limiter
+//! starts from a measured rate near zero, and charges each throttled retry ten tokens of a
+//! bucket every request in flight shares, so eight requests throttled together pushed the next
+//! ones' waits past the 30 s deadline (ListAccountRoles timed out against a 10 requests/s
+//! sandbox). So the SDK client makes one attempt per call, and the retrying is done here.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use aws_sdk_sso::config::retry::{RetryConfig, RetryPartition, TokenBucket};
+use aws_sdk_sso::config::retry::RetryConfig;
 use aws_sdk_sso::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sso::operation::list_account_roles::ListAccountRolesError;
 use aws_sdk_sso::operation::list_accounts::ListAccountsError;
@@ -41,8 +46,6 @@ pub const DEFAULT_BUDGET: Duration = Duration::from_secs(600);
 pub const CONCURRENCY: usize = 8;
 /// The largest page the service accepts.
 const PAGE: i32 = 100;
-/// Attempts per call within the SDK (its adaptive rate limiter spaces them).
-const ATTEMPTS: u32 = 8;
 const FIRST_WAIT: Duration = Duration::from_millis(500);
 const LONGEST_WAIT: Duration = Duration::from_secs(20);
 
@@ -73,29 +76,100 @@ pub fn budget(env: &Env) -> Result<Duration, SsoError> {
     }
 }
 
-/// The sso client for listing: the profile's settings, with adaptive retry (see the module's
+/// The sso client for listing: the profile's settings, one attempt per call (see the module's
 /// comment).
 fn listing_client(session: &SsoSession<'_>, settings: &ClientSettings) -> aws_sdk_sso::Client {
-    let partition = RetryPartition::custom("ssoenv-sync")
-        .token_bucket(TokenBucket::unlimited())
-        .build();
     let config = settings
         .sso_config(&session.region)
         .to_builder()
-        .retry_config(
-            RetryConfig::adaptive()
-                .with_max_attempts(ATTEMPTS.max(settings.max_attempts))
-                .with_max_backoff(LONGEST_WAIT),
-        )
-        .retry_partition(partition)
+        .retry_config(RetryConfig::standard().with_max_attempts(1))
         .build();
     aws_sdk_sso::Client::from_conf(config)
+}
+
+/// The pace requests are sent at, shared by all of a listing's requests (see the module's
+/// comment).
+#[derive(Debug, Default)]
+struct Pace(Mutex<PaceState>);
+
+#[derive(Debug, Default)]
+struct PaceState {
+    /// Requests a second; `None` until the service first throttles.
+    rate: Option<f64>,
+    /// When the next request may go.
+    next: Option<Instant>,
+    /// The last cut, so that a burst of 429s for requests sent together cuts once.
+    cut_at: Option<Instant>,
+    /// When the requests of the last second succeeded: the rate that got through.
+    recent: VecDeque<Instant>,
+}
+
+/// The slowest pace: one request every two seconds.
+const SLOWEST: f64 = 0.5;
+
+impl Pace {
+    fn state(&self) -> std::sync::MutexGuard<'_, PaceState> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits for this request's turn.
+    async fn turn(&self) {
+        let at = {
+            let mut s = self.state();
+            let Some(rate) = s.rate else { return };
+            let now = Instant::now();
+            let at = s.next.map_or(now, |n| n.max(now));
+            s.next = Some(at + Duration::from_secs_f64(1.0 / rate));
+            at
+        };
+        tokio::time::sleep_until(at.into()).await;
+    }
+
+    fn succeeded(&self) {
+        let mut s = self.state();
+        let now = Instant::now();
+        s.recent.push_back(now);
+        while s
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) > Duration::from_secs(1))
+        {
+            s.recent.pop_front();
+        }
+        if let Some(rate) = s.rate {
+            // About one more request a second, every second.
+            s.rate = Some(rate + 1.0 / rate);
+        }
+    }
+
+    fn throttled(&self) {
+        let mut s = self.state();
+        let now = Instant::now();
+        let Some(rate) = s.rate else {
+            let got_through = s.recent.len() as f64;
+            s.rate = Some((got_through * 0.9).max(SLOWEST));
+            s.cut_at = Some(now);
+            return;
+        };
+        let window = Duration::from_secs_f64((2.0 / rate).max(0.5));
+        if s.cut_at.is_none_or(|t| now.duration_since(t) > window) {
+            s.rate = Some((rate * 0.8).max(SLOWEST));
+            s.cut_at = Some(now);
+        }
+    }
+
+    #[cfg(test)]
+    fn rate(&self) -> Option<f64> {
+        self.state().rate
+    }
 }
 
 /// One failure of a listing call, sorted by what to do about it.
 enum Failure {
     Throttled,
     TokenRejected,
+    /// A 5xx, a timeout, the network: another attempt may pass.
+    Transient(String),
     Other(String),
 }
 
@@ -106,10 +180,18 @@ fn failure<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
-    match err.code() {
-        Some("TooManyRequestsException") => Failure::Throttled,
-        Some("UnauthorizedException") => Failure::TokenRejected,
-        _ => Failure::Other(describe_within(err, Some(&settings.timeouts))),
+    let message = || describe_within(err, Some(&settings.timeouts));
+    match (err.code(), err) {
+        (Some("TooManyRequestsException"), _) => Failure::Throttled,
+        (Some("UnauthorizedException"), _) => Failure::TokenRejected,
+        (_, SdkError::ServiceError(context)) if context.raw().status().is_server_error() => {
+            Failure::Transient(message())
+        }
+        (
+            _,
+            SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_),
+        ) => Failure::Transient(message()),
+        _ => Failure::Other(message()),
     }
 }
 
@@ -133,6 +215,7 @@ struct Shared {
     accounts: AtomicUsize,
     listed: AtomicUsize,
     observer: Observer,
+    pace: Pace,
 }
 
 impl Shared {
@@ -173,8 +256,41 @@ impl Shared {
         }
     }
 
+    /// After a failed attempt of `operation`: waits and returns `Ok` when it is worth another
+    /// one, else the error to end the listing with (`what` names the account, if any).
+    async fn again(
+        &self,
+        failure: Failure,
+        tries: &mut Tries,
+        operation: &'static str,
+        what: &str,
+    ) -> Result<(), SsoError> {
+        let wait = backoff(tries.throttled + tries.failed);
+        match failure {
+            Failure::Throttled => {
+                self.pace.throttled();
+                if !self.may_wait(wait) {
+                    return Err(self.throttled_out(operation));
+                }
+                tries.throttled += 1;
+            }
+            Failure::Transient(_) if tries.failed + 1 < self.settings.max_attempts => {
+                tries.failed += 1;
+            }
+            Failure::TokenRejected => return Err(self.rejected()),
+            Failure::Transient(message) | Failure::Other(message) => {
+                return Err(SsoError::Service {
+                    operation,
+                    message: format!("{message}{what}"),
+                });
+            }
+        }
+        tokio::time::sleep(wait).await;
+        Ok(())
+    }
+
     async fn accounts(&self) -> Result<Vec<(String, String)>, SsoError> {
-        let mut round = 0;
+        let mut tries = Tries::default();
         loop {
             let mut pages = self
                 .client
@@ -184,10 +300,12 @@ impl Shared {
                 .into_paginator()
                 .send();
             let mut found = Vec::new();
-            let mut failed = None;
-            while let Some(page) = pages.next().await {
-                match page {
-                    Ok(page) => {
+            let failed = loop {
+                self.pace.turn().await;
+                match pages.next().await {
+                    None => return Ok(found),
+                    Some(Ok(page)) => {
+                        self.pace.succeeded();
                         for account in page.account_list() {
                             if let Some(id) = account.account_id() {
                                 let name = account.account_name().unwrap_or(id);
@@ -197,32 +315,15 @@ impl Shared {
                         self.accounts.store(found.len(), Ordering::Relaxed);
                         self.tell();
                     }
-                    Err(e) => {
-                        failed = Some(failure::<ListAccountsError>(&e, &self.settings));
-                        break;
-                    }
+                    Some(Err(e)) => break failure::<ListAccountsError>(&e, &self.settings),
                 }
-            }
-            match failed {
-                None => return Ok(found),
-                Some(Failure::Throttled) if self.may_wait(backoff(round)) => {
-                    tokio::time::sleep(backoff(round)).await;
-                    round += 1;
-                }
-                Some(Failure::Throttled) => return Err(self.throttled_out("ListAccounts")),
-                Some(Failure::TokenRejected) => return Err(self.rejected()),
-                Some(Failure::Other(message)) => {
-                    return Err(SsoError::Service {
-                        operation: "ListAccounts",
-                        message,
-                    });
-                }
-            }
+            };
+            self.again(failed, &mut tries, "ListAccounts", "").await?;
         }
     }
 
     async fn roles(&self, id: &str, name: &str) -> Result<Vec<Assignment>, SsoError> {
-        let mut round = 0;
+        let mut tries = Tries::default();
         loop {
             let mut pages = self
                 .client
@@ -233,43 +334,39 @@ impl Shared {
                 .into_paginator()
                 .send();
             let mut found = Vec::new();
-            let mut failed = None;
-            while let Some(page) = pages.next().await {
-                match page {
-                    Ok(page) => found.extend(page.role_list().iter().filter_map(|r| {
-                        Some(Assignment {
-                            account_id: id.to_string(),
-                            account_name: name.to_string(),
-                            role_name: r.role_name()?.to_string(),
-                        })
-                    })),
-                    Err(e) => {
-                        failed = Some(failure::<ListAccountRolesError>(&e, &self.settings));
-                        break;
+            let failed = loop {
+                self.pace.turn().await;
+                match pages.next().await {
+                    None => {
+                        self.listed.fetch_add(1, Ordering::Relaxed);
+                        self.tell();
+                        return Ok(found);
                     }
+                    Some(Ok(page)) => {
+                        self.pace.succeeded();
+                        found.extend(page.role_list().iter().filter_map(|r| {
+                            Some(Assignment {
+                                account_id: id.to_string(),
+                                account_name: name.to_string(),
+                                role_name: r.role_name()?.to_string(),
+                            })
+                        }));
+                    }
+                    Some(Err(e)) => break failure::<ListAccountRolesError>(&e, &self.settings),
                 }
-            }
-            match failed {
-                None => {
-                    self.listed.fetch_add(1, Ordering::Relaxed);
-                    self.tell();
-                    return Ok(found);
-                }
-                Some(Failure::Throttled) if self.may_wait(backoff(round)) => {
-                    tokio::time::sleep(backoff(round)).await;
-                    round += 1;
-                }
-                Some(Failure::Throttled) => return Err(self.throttled_out("ListAccountRoles")),
-                Some(Failure::TokenRejected) => return Err(self.rejected()),
-                Some(Failure::Other(message)) => {
-                    return Err(SsoError::Service {
-                        operation: "ListAccountRoles",
-                        message: format!("{message} (account {id}, {name})"),
-                    });
-                }
-            }
+            };
+            let what = format!(" (account {id}, {name})");
+            self.again(failed, &mut tries, "ListAccountRoles", &what)
+                .await?;
         }
     }
+}
+
+/// A call's failed attempts so far.
+#[derive(Debug, Default)]
+struct Tries {
+    throttled: u32,
+    failed: u32,
 }
 
 /// What the listing is for and how long it may take.
@@ -296,6 +393,7 @@ pub async fn assignments(listing: Listing<'_>) -> Result<Vec<Assignment>, SsoErr
         accounts: AtomicUsize::new(0),
         listed: AtomicUsize::new(0),
         observer: listing.observer,
+        pace: Pace::default(),
     });
     let accounts = shared.accounts().await?;
     let slots = Arc::new(Semaphore::new(CONCURRENCY));
@@ -342,6 +440,28 @@ mod tests {
                 .min(LONGEST_WAIT);
             assert!(wait <= cap && wait >= cap / 2, "{round}: {wait:?}");
         }
+    }
+
+    #[test]
+    fn the_pace_starts_unlimited_then_follows_what_gets_through() {
+        let pace = Pace::default();
+        assert_eq!(pace.rate(), None);
+        for _ in 0..20 {
+            pace.succeeded();
+        }
+        pace.throttled();
+        assert_eq!(pace.rate(), Some(18.0));
+        // 429s for requests sent together cut once.
+        pace.throttled();
+        assert_eq!(pace.rate(), Some(18.0));
+        for _ in 0..18 {
+            pace.succeeded();
+        }
+        let rate = pace.rate().unwrap();
+        assert!((18.9..19.1).contains(&rate), "{rate}");
+        let fresh = Pace::default();
+        fresh.throttled();
+        assert_eq!(fresh.rate(), Some(SLOWEST));
     }
 
     #[test]

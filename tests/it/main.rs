@@ -16,3 +16,4 @@ mod sandbox;
 mod service_faults;
 mod shell;
 mod ship;
+mod sync;

@@ -6,8 +6,8 @@ use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::common::run;
 use crate::common::setup::{Browser, Setup, cli_cache, read_token, token_path};
-use crate::common::{run, ssoenv_bin};
 
 /// Leaves the sandbox session's token expired and with nothing to refresh it with, and no role
 /// credentials cached from it: only a login helps.
@@ -20,31 +20,6 @@ fn expire_for_good(setup: &Setup) {
     object.insert("expiresAt".into(), "2020-01-01T00:00:00Z".into());
     std::fs::write(&path, token.to_string()).unwrap();
     let _ = std::fs::remove_dir_all(cli_cache(setup));
-}
-
-/// A shell command line running ssoenv with `args`, quoted for `sh`.
-fn sh_line(args: &[&str]) -> String {
-    std::iter::once(ssoenv_bin().to_str().unwrap())
-        .chain(args.iter().copied())
-        .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// `ssoenv ARGS` on a terminal of its own (util-linux `script` gives it a pseudo-terminal as
-/// stdin, stdout and stderr), with this setup's variables and `BROWSER`; the terminal's text
-/// comes back on stdout, and `-e` passes the exit status on.
-fn on_a_terminal(setup: &Setup, browser: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new("script");
-    cmd.args(["-qec", &sh_line(args), "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", setup.home.path())
-        .env("SHELL", "/bin/sh")
-        .envs(setup.vars())
-        .env("BROWSER", browser)
-        .stdin(Stdio::null());
-    cmd
 }
 
 fn background(mut cmd: Command) -> Child {
@@ -95,8 +70,7 @@ fn fifty_background_callers_fail_fast_and_open_no_browser() {
 fn exec_on_a_terminal_logs_in_first_then_runs_the_command() {
     let setup = Setup::new(&[]);
     let browser = Browser::new(true);
-    let (out, stdout, stderr) = run(&mut on_a_terminal(
-        &setup,
+    let (out, stdout, stderr) = run(&mut setup.on_a_terminal(
         &browser.command,
         &[
             "exec",
@@ -122,18 +96,15 @@ fn env_credentials_and_whoami_verify_on_a_terminal_log_in_first() {
     let setup = Setup::new(&[]);
     let browser = Browser::new(true);
     let args = ["env", "dev", "--credentials", "--shell", "bash"];
-    let (out, stdout, _) = run(&mut on_a_terminal(&setup, &browser.command, &args));
+    let (out, stdout, _) = run(&mut setup.on_a_terminal(&browser.command, &args));
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("export AWS_ACCESS_KEY_ID="), "{stdout}");
     assert_eq!(browser.calls().len(), 1);
 
     expire_for_good(&setup);
     let browser = Browser::new(true);
-    let (out, stdout, _) = run(&mut on_a_terminal(
-        &setup,
-        &browser.command,
-        &["whoami", "dev", "--verify"],
-    ));
+    let (out, stdout, _) =
+        run(&mut setup.on_a_terminal(&browser.command, &["whoami", "dev", "--verify"]));
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("arn:aws:sts::"), "{stdout}");
     assert_eq!(browser.calls().len(), 1);
@@ -161,7 +132,7 @@ fn no_login_and_ssoenv_no_login_refuse_even_on_a_terminal() {
         (&["exec", "dev", "--", "true"], true),
     ];
     for (args, by_variable) in cases {
-        let mut cmd = on_a_terminal(&setup, &browser.command, args);
+        let mut cmd = setup.on_a_terminal(&browser.command, args);
         if by_variable {
             cmd.env("SSOENV_NO_LOGIN", "1");
         }

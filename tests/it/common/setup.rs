@@ -62,6 +62,27 @@ impl Setup {
         stderr
     }
 
+    /// `ssoenv ARGS` on a terminal of its own (util-linux `script` gives it a pseudo-terminal as
+    /// stdin, stdout and stderr), with this setup's variables and `BROWSER`; the terminal's text
+    /// comes back on stdout, and `-e` passes the exit status on.
+    pub fn on_a_terminal(&self, browser: &str, args: &[&str]) -> Command {
+        let line = std::iter::once(super::ssoenv_bin().to_str().unwrap())
+            .chain(args.iter().copied())
+            .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &line, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("SHELL", "/bin/sh")
+            .envs(self.vars())
+            .env("BROWSER", browser)
+            .stdin(std::process::Stdio::null());
+        cmd
+    }
+
     /// Clears `cmd`'s environment down to this HOME, its config and the sandbox, as another AWS
     /// client (botocore, aws-config) would run here. Call it before setting anything else: it
     /// removes variables set earlier too.
