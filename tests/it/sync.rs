@@ -125,7 +125,16 @@ fn a_first_sync_writes_native_profiles_and_keeps_the_users_text_byte_for_byte() 
     }
     assert_eq!(set.profiles["mine"].get("unknown_key"), Some("kept"));
 
-    // The prompt shows the account's name; completion offers the new profiles at once.
+    // `list` and the prompt show the account's name; completion offers the new profiles at once.
+    let (_, listed, _) = run(&mut setup.ssoenv(["list", "--json"]));
+    let rows: Value = serde_json::from_str(&listed).unwrap();
+    let row = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == "Equipe-Donnees-2.ReadOnlyAccess")
+        .unwrap();
+    assert_eq!(row["account_name"], "Équipe Données 2");
     let (_, prompt, _) = run(setup
         .ssoenv(["prompt", "--format", "{account_name}"])
         .env("AWS_PROFILE", "Zurich-Strasse-5-AOU.AdministratorAccess"));
