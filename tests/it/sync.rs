@@ -82,11 +82,17 @@ fn age(path: &Path) -> SystemTime {
 #[test]
 fn a_first_sync_writes_native_profiles_and_keeps_the_users_text_byte_for_byte() {
     let (setup, before) = logged_in();
-    let (out, _, stderr) = sync(&setup, &[]);
+    let (out, stdout, stderr) = sync(&setup, &[]);
     assert!(out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("21 added, 0 updated, 0 removed, 0 stale, 0 unchanged, 0 skipped"),
-        "{stderr}"
+    // Without a terminal: no progress bar, only the summary.
+    assert_eq!(stdout, "");
+    assert_eq!(
+        stderr,
+        format!(
+            "ssoenv: synced sso-session sandbox into {}: 21 added, 0 updated, 0 removed, 0 stale, \
+             0 unchanged, 0 skipped\n",
+            setup.home.config_path().display()
+        )
     );
     let after = config(&setup);
     assert!(
@@ -421,7 +427,16 @@ fn the_session_is_the_only_one_else_the_active_profiles_else_an_error_listing_th
 
 #[test]
 fn a_brand_new_user_gets_the_session_and_every_profile_from_one_command_on_a_terminal() {
-    let setup = Setup::new(ORG);
+    // Slowed down so that the listing lasts long enough for its progress bar to be drawn (on a
+    // terminal that names its TERM, as every real one does).
+    let setup = Setup::new(&[
+        "--accounts",
+        "8",
+        "--roles-per-account",
+        "2",
+        "--rate-limit",
+        "4",
+    ]);
     std::fs::remove_file(setup.home.config_path()).unwrap();
     let start_url = format!("{}/start", setup.sandbox.url);
     let args = [
@@ -447,9 +462,14 @@ fn a_brand_new_user_gets_the_session_and_every_profile_from_one_command_on_a_ter
     );
     assert!(!missing.exists());
 
-    let (out, stdout, _) = run(&mut setup.on_a_terminal("curl -sSfL -o /dev/null", &args));
+    let mut cmd = setup.on_a_terminal("curl -sSfL -o /dev/null", &args);
+    let (out, stdout, _) = run(cmd.env("TERM", "xterm"));
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("21 added"), "{stdout}");
+    assert!(
+        stdout.contains("ssoenv: listing roles"),
+        "a progress bar on the terminal: {stdout}"
+    );
     let text = config(&setup);
     assert!(text.starts_with(&format!(
         "[sso-session corp]\nsso_start_url = {start_url}\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n\n# BEGIN ssoenv sync sso-session=corp region=eu-west-1 "
