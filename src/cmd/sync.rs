@@ -267,7 +267,7 @@ fn write(env: &Env, path: &Path, request: &Request<'_>) -> Result<Outcome, Error
     let key = format!("config-{}", sha1_hex(&path.to_string_lossy()));
     let _lock = SessionLock::acquire_key(env, &key)?;
     let mut old = read_text(path)?;
-    loop {
+    for _ in 0..ROUNDS {
         let outcome = sync_block::sync(path, &old, request)?;
         if outcome.text == old {
             return Ok(outcome);
@@ -294,7 +294,18 @@ fn write(env: &Env, path: &Path, request: &Request<'_>) -> Result<Outcome, Error
         })?;
         return Ok(outcome);
     }
+    Err(Error::message(
+        exit::FAILURE,
+        format!(
+            "{} changed every time it was read ({ROUNDS} times); nothing was written: run \
+             `ssoenv sync` again once nothing else is writing it",
+            path.display()
+        ),
+    ))
 }
+
+/// How often a sync starts over because another program saved the config meanwhile.
+const ROUNDS: usize = 5;
 
 /// A progress bar on stderr when it is a terminal; otherwise nothing but the summary.
 fn progress_bar() -> Option<indicatif::ProgressBar> {

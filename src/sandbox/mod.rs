@@ -52,7 +52,8 @@
 //!   arms the same at any time, and more: `garbage=N` answers 200 with a body the SDKs cannot
 //!   read (a string where a number or timestamp belongs) whose secret-looking values start with
 //!   `sandbox-garbage-secret`; `hang=N` accepts the request and never answers; `slow=N` answers
-//!   after `delay_ms=M` (default 2000). Hangs and slowness come before the other faults.
+//!   after `delay_ms=M` (default 2000). Hangs and slowness come before the other faults; `op=NAME`
+//!   (an sso operation, e.g. `ListAccountRoles`) keeps throttle, fail and garbage for that one.
 //! - `--rate-limit N`: sso requests (GetRoleCredentials, ListAccounts, ListAccountRoles, Logout)
 //!   beyond N a second (a bucket of one second's worth) answer 429 TooManyRequestsException,
 //!   counted as `RateLimited` in the stats.

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use super::error::SandboxError;
 use super::http::{html_page, json_response, query_pairs};
-use super::state::{Delay, Faults, Settings, Shared};
+use super::state::{Delay, Faults, Op, Settings, Shared};
 use super::{oidc, portal, sts};
 
 /// What `ssoenv sandbox` was asked for.
@@ -150,9 +150,10 @@ async fn reset_stats(State(shared): State<Shared>) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
-/// `POST /_sandbox/inject?throttle=N&fail=N&garbage=N&hang=N&slow=N&delay_ms=M`: arms faults
-/// for the next API requests, so a test can fault exactly the call it is about to make. Counts
-/// left out are zero; `delay_ms` is how long each of the `slow` answers waits (default 2000).
+/// `POST /_sandbox/inject?throttle=N&fail=N&garbage=N&hang=N&slow=N&delay_ms=M[&op=NAME]`: arms
+/// faults for the next API requests, so a test can fault exactly the call it is about to make.
+/// Counts left out are zero; `delay_ms` is how long each of the `slow` answers waits (default
+/// 2000); `op` (an sso operation: `ListAccountRoles`, …) keeps throttle, fail and garbage for it.
 async fn inject(State(shared): State<Shared>, RawQuery(query): RawQuery) -> Response {
     let params = query_pairs(query.as_deref());
     let count = |name: &str, default: u32| -> Result<u32, ()> {
@@ -168,6 +169,10 @@ async fn inject(State(shared): State<Shared>, RawQuery(query): RawQuery) -> Resp
             hang: count("hang", 0)?,
             slow: count("slow", 0)?,
             delay: Duration::from_millis(u64::from(count("delay_ms", 2000)?)),
+            only: match params.get("op") {
+                Some(name) => Some(Op::portal(name).ok_or(())?),
+                None => None,
+            },
         })
     })();
     match faults {
@@ -177,7 +182,7 @@ async fn inject(State(shared): State<Shared>, RawQuery(query): RawQuery) -> Resp
         }
         Err(()) => json_response(
             StatusCode::BAD_REQUEST,
-            &json!({"message": "throttle, fail, garbage, hang, slow and delay_ms must be counts"}),
+            &json!({"message": "throttle, fail, garbage, hang, slow and delay_ms must be counts, op an sso operation"}),
         ),
     }
 }

@@ -266,6 +266,20 @@ pub enum Op {
     Verify,
 }
 
+impl Op {
+    /// An sso operation by name, for `/_sandbox/inject?op=…`.
+    pub fn portal(name: &str) -> Option<Self> {
+        [
+            Op::GetRoleCredentials,
+            Op::ListAccounts,
+            Op::ListAccountRoles,
+            Op::Logout,
+        ]
+        .into_iter()
+        .find(|op| Stats::key(*op) == name)
+    }
+}
+
 /// A fault the command line or `/_sandbox/inject` asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Injected {
@@ -298,6 +312,8 @@ pub struct Faults {
     pub slow: u32,
     /// How long a slow answer takes.
     pub delay: Duration,
+    /// Only requests of this operation are faulted (`op=ListAccountRoles`); all when `None`.
+    pub only: Option<Op>,
 }
 
 #[derive(Debug, Default)]
@@ -393,6 +409,7 @@ pub struct SandboxState {
     hang: u32,
     slow: u32,
     delay: Duration,
+    only: Option<Op>,
     stats: Stats,
 }
 
@@ -425,6 +442,7 @@ impl Shared {
             hang: 0,
             slow: 0,
             delay: Duration::ZERO,
+            only: None,
             stats: Stats::default(),
         })))
     }
@@ -446,6 +464,9 @@ impl SandboxState {
     /// fault. Throttling is used up before failures.
     pub fn admit(&mut self, op: Op) -> Option<Injected> {
         self.count(op);
+        if self.only.is_some_and(|only| only != op) {
+            return self.rate_limited(op);
+        }
         if self.throttle > 0 {
             self.throttle -= 1;
             self.stats.throttled += 1;
@@ -461,6 +482,11 @@ impl SandboxState {
             self.stats.garbled += 1;
             return Some(Injected::Garbage);
         }
+        self.rate_limited(op)
+    }
+
+    /// The `--rate-limit` answer for an sso request beyond it.
+    fn rate_limited(&mut self, op: Op) -> Option<Injected> {
         let portal = matches!(
             op,
             Op::GetRoleCredentials | Op::ListAccounts | Op::ListAccountRoles | Op::Logout
@@ -516,6 +542,7 @@ impl SandboxState {
         self.hang = faults.hang;
         self.slow = faults.slow;
         self.delay = faults.delay;
+        self.only = faults.only;
     }
 
     pub fn stats(&self) -> Value {
@@ -717,6 +744,19 @@ mod tests {
         assert_eq!(names.iter().filter(|n| **n == "dev").count(), 2);
         let ids: std::collections::BTreeSet<&str> = org.iter().map(|a| a.id.as_str()).collect();
         assert_eq!(ids.len(), 16);
+    }
+
+    #[test]
+    fn faults_can_be_kept_for_one_operation() {
+        let mut s = state(0, 0);
+        s.arm(Faults {
+            fail: 2,
+            only: Op::portal("ListAccountRoles"),
+            ..Faults::default()
+        });
+        assert_eq!(s.admit(Op::ListAccounts), None);
+        assert_eq!(s.admit(Op::ListAccountRoles), Some(Injected::Fail));
+        assert_eq!(Op::portal("CreateToken"), None);
     }
 
     #[test]

@@ -481,3 +481,18 @@ fn a_brand_new_user_gets_the_session_and_every_profile_from_one_command_on_a_ter
         .mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+#[test]
+fn a_service_error_names_the_account_being_listed_and_nothing_is_written() {
+    let (setup, before) = logged_in();
+    setup.sandbox.arm("fail=1000&op=ListAccountRoles");
+    let (out, _, stderr) = sync(&setup, &[]);
+    assert_eq!(out.status.code(), Some(5), "{stderr}");
+    assert!(
+        stderr.contains("IAM Identity Center ListAccountRoles failed: InternalServerException: An internal error occurred (account "),
+        "{stderr}"
+    );
+    assert_eq!(config(&setup), before);
+    // Each call was tried max_attempts (3) times before giving up.
+    assert!(setup.sandbox.stats()["injected"]["fail"].as_u64().unwrap() >= 3);
+}
