@@ -24,7 +24,7 @@ use crate::report::Reporter;
 use crate::runtime;
 use crate::sso::directory::{self, Listing, Observer, Progress};
 use crate::sso::lock::SessionLock;
-use crate::sso::{self, ClientSettings, LoginOptions, SsoError, accounts};
+use crate::sso::{self, AccessToken, ClientSettings, LoginOptions, SsoError, accounts};
 
 /// The session to sync and, when the config does not have it yet, the section to create.
 struct Chosen {
@@ -59,37 +59,9 @@ pub fn run(
     let budget = directory::budget(env)?;
     let runtime = runtime::start().map_err(ActiveError::Runtime)?;
     let hint = format!("ssoenv login --sso-session {}", chosen.name);
-    let token = runtime.block_on(async {
-        let token = sso::access_token(
-            env,
-            report,
-            &chosen.session,
-            &settings,
-            &hint,
-            Timestamp::now(),
-        )
-        .await;
-        match token {
-            Err(SsoError::LoginRequired { .. }) if env.may_log_in(false) => {
-                let options = LoginOptions {
-                    client: settings.clone(),
-                    use_device_code: config.use_device_code(None, Some(&chosen.name)),
-                    ..LoginOptions::default()
-                };
-                sso::login(env, report, &chosen.session, options).await?;
-                sso::access_token(
-                    env,
-                    report,
-                    &chosen.session,
-                    &settings,
-                    &hint,
-                    Timestamp::now(),
-                )
-                .await
-            }
-            other => other,
-        }
-    })?;
+    let token = runtime.block_on(usable_token(
+        env, report, &config, &chosen, &settings, &hint,
+    ))?;
     let bar = progress_bar();
     let observer: Observer = {
         let bar = bar.clone();
@@ -144,6 +116,30 @@ pub fn run(
     };
     summarise(report, &path, &chosen.name, &outcome, args.dry_run);
     Ok(())
+}
+
+/// The session's token, logging in first when it needs one and a person is at the terminal.
+async fn usable_token(
+    env: &Env,
+    report: &Reporter,
+    config: &AwsConfig,
+    chosen: &Chosen,
+    settings: &ClientSettings,
+    hint: &str,
+) -> Result<AccessToken, SsoError> {
+    let session = &chosen.session;
+    match sso::access_token(env, report, session, settings, hint, Timestamp::now()).await {
+        Err(SsoError::LoginRequired { .. }) if env.may_log_in(false) => {
+            let options = LoginOptions {
+                client: settings.clone(),
+                use_device_code: config.use_device_code(None, Some(&chosen.name)),
+                ..LoginOptions::default()
+            };
+            sso::login(env, report, session, options).await?;
+            sso::access_token(env, report, session, settings, hint, Timestamp::now()).await
+        }
+        other => other,
+    }
 }
 
 /// `--sso-session`, else the only `[sso-session]`, else the active profile's; with

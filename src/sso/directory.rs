@@ -4,7 +4,7 @@
 //!
 //! Throttling slows the listing down instead of failing it. Every request waits for its turn
 //! from a [`Pace`] that all requests in flight share: unlimited until the first 429, then the
-//! rate that was getting through, cut by a fifth at each further 429 and raised by about one
+//! rate that was getting through, cut by 15% at each further 429 (once per burst) and raised by about one
 //! request a second every second (additive increase, multiplicative decrease). A throttled call
 //! waits (jittered, doubling up to 20 s) and is sent again, until the sync's time budget
 //! (`SSOENV_SYNC_TIMEOUT`) is spent; then the error says how far it got. Other failures that may
@@ -98,8 +98,10 @@ struct PaceState {
     rate: Option<f64>,
     /// When the next request may go.
     next: Option<Instant>,
-    /// The last cut, so that a burst of 429s for requests sent together cuts once.
-    cut_at: Option<Instant>,
+    /// How many times the rate was set or cut. A 429 for a request sent before the last cut
+    /// says nothing about the rate now (as TCP cuts once per window), so only one sent since
+    /// cuts again: a burst of 429s for requests sent together cuts once.
+    epoch: u64,
     /// When the requests of the last second succeeded: the rate that got through.
     recent: VecDeque<Instant>,
 }
@@ -112,17 +114,18 @@ impl Pace {
         self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Waits for this request's turn.
-    async fn turn(&self) {
-        let at = {
+    /// Waits for this request's turn; returns the epoch it was sent in.
+    async fn turn(&self) -> u64 {
+        let (at, epoch) = {
             let mut s = self.state();
-            let Some(rate) = s.rate else { return };
+            let Some(rate) = s.rate else { return s.epoch };
             let now = Instant::now();
             let at = s.next.map_or(now, |n| n.max(now));
             s.next = Some(at + Duration::from_secs_f64(1.0 / rate));
-            at
+            (at, s.epoch)
         };
         tokio::time::sleep_until(at.into()).await;
+        epoch
     }
 
     fn succeeded(&self) {
@@ -142,20 +145,21 @@ impl Pace {
         }
     }
 
-    fn throttled(&self) {
+    /// A request sent in `epoch` was throttled.
+    fn throttled(&self, epoch: u64) {
         let mut s = self.state();
-        let now = Instant::now();
-        let Some(rate) = s.rate else {
-            let got_through = s.recent.len() as f64;
-            s.rate = Some((got_through * 0.9).max(SLOWEST));
-            s.cut_at = Some(now);
+        if epoch != s.epoch {
             return;
-        };
-        let window = Duration::from_secs_f64((2.0 / rate).max(0.5));
-        if s.cut_at.is_none_or(|t| now.duration_since(t) > window) {
-            s.rate = Some((rate * 0.8).max(SLOWEST));
-            s.cut_at = Some(now);
         }
+        s.epoch += 1;
+        s.rate = Some(
+            match s.rate {
+                // The first 429: a little under what was getting through.
+                None => s.recent.len() as f64 * 0.9,
+                Some(rate) => rate * 0.85,
+            }
+            .max(SLOWEST),
+        );
     }
 
     #[cfg(test)]
@@ -261,6 +265,7 @@ impl Shared {
     async fn again(
         &self,
         failure: Failure,
+        epoch: u64,
         tries: &mut Tries,
         operation: &'static str,
         what: &str,
@@ -268,7 +273,7 @@ impl Shared {
         let wait = backoff(tries.throttled + tries.failed);
         match failure {
             Failure::Throttled => {
-                self.pace.throttled();
+                self.pace.throttled(epoch);
                 if !self.may_wait(wait) {
                     return Err(self.throttled_out(operation));
                 }
@@ -300,10 +305,12 @@ impl Shared {
                 .into_paginator()
                 .send();
             let mut found = Vec::new();
+            // A turn is taken only for a page that will be asked for: the paginator's
+            // closing `None` after the last page sends nothing.
             let failed = loop {
-                self.pace.turn().await;
+                let epoch = self.pace.turn().await;
                 match pages.next().await {
-                    None => return Ok(found),
+                    None => break None,
                     Some(Ok(page)) => {
                         self.pace.succeeded();
                         for account in page.account_list() {
@@ -314,11 +321,20 @@ impl Shared {
                         }
                         self.accounts.store(found.len(), Ordering::Relaxed);
                         self.tell();
+                        if page.next_token().is_none() {
+                            break None;
+                        }
                     }
-                    Some(Err(e)) => break failure::<ListAccountsError>(&e, &self.settings),
+                    Some(Err(e)) => {
+                        break Some((failure::<ListAccountsError>(&e, &self.settings), epoch));
+                    }
                 }
             };
-            self.again(failed, &mut tries, "ListAccounts", "").await?;
+            let Some((failed, epoch)) = failed else {
+                return Ok(found);
+            };
+            self.again(failed, epoch, &mut tries, "ListAccounts", "")
+                .await?;
         }
     }
 
@@ -335,13 +351,9 @@ impl Shared {
                 .send();
             let mut found = Vec::new();
             let failed = loop {
-                self.pace.turn().await;
+                let epoch = self.pace.turn().await;
                 match pages.next().await {
-                    None => {
-                        self.listed.fetch_add(1, Ordering::Relaxed);
-                        self.tell();
-                        return Ok(found);
-                    }
+                    None => break None,
                     Some(Ok(page)) => {
                         self.pace.succeeded();
                         found.extend(page.role_list().iter().filter_map(|r| {
@@ -351,12 +363,22 @@ impl Shared {
                                 role_name: r.role_name()?.to_string(),
                             })
                         }));
+                        if page.next_token().is_none() {
+                            break None;
+                        }
                     }
-                    Some(Err(e)) => break failure::<ListAccountRolesError>(&e, &self.settings),
+                    Some(Err(e)) => {
+                        break Some((failure::<ListAccountRolesError>(&e, &self.settings), epoch));
+                    }
                 }
             };
+            let Some((failed, epoch)) = failed else {
+                self.listed.fetch_add(1, Ordering::Relaxed);
+                self.tell();
+                return Ok(found);
+            };
             let what = format!(" (account {id}, {name})");
-            self.again(failed, &mut tries, "ListAccountRoles", &what)
+            self.again(failed, epoch, &mut tries, "ListAccountRoles", &what)
                 .await?;
         }
     }
@@ -449,18 +471,20 @@ mod tests {
         for _ in 0..20 {
             pace.succeeded();
         }
-        pace.throttled();
+        pace.throttled(0);
         assert_eq!(pace.rate(), Some(18.0));
-        // 429s for requests sent together cut once.
-        pace.throttled();
+        // 429s for requests sent before that cut do not cut again.
+        pace.throttled(0);
         assert_eq!(pace.rate(), Some(18.0));
         for _ in 0..18 {
             pace.succeeded();
         }
         let rate = pace.rate().unwrap();
         assert!((18.9..19.1).contains(&rate), "{rate}");
+        pace.throttled(1);
+        assert!((rate * 0.85 - pace.rate().unwrap()).abs() < 1e-9);
         let fresh = Pace::default();
-        fresh.throttled();
+        fresh.throttled(0);
         assert_eq!(fresh.rate(), Some(SLOWEST));
     }
 
