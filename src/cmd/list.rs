@@ -296,10 +296,9 @@ mod tests {
         }];
         let mut out = Vec::new();
         table(&named, &mut out).unwrap();
-        assert!(
-            String::from_utf8(out)
-                .unwrap()
-                .ends_with("SSO-SESSION                  ACCOUNT-NAME\n* dev      sso   111111111111  -     -       https://x.awsapps.com/start  Équipe\n"),
-        );
+        assert!(String::from_utf8(out).unwrap().ends_with(
+            "SSO-SESSION                  ACCOUNT-NAME\n* dev      sso   111111111111  \
+                     -     -       https://x.awsapps.com/start  Équipe\n"
+        ),);
     }
 }

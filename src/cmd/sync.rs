@@ -211,7 +211,8 @@ fn choose_session(env: &Env, config: &AwsConfig, args: &SyncArgs) -> Result<Chos
                     return Err(Error::message(
                         exit::USAGE,
                         format!(
-                            "{file} has several sso-sessions ({}): name one with --sso-session NAME",
+                            "{file} has several sso-sessions ({}): name one with \
+                             --sso-session NAME",
                             names.join(", ")
                         ),
                     ));
@@ -339,7 +340,8 @@ fn summarise(report: &Reporter, path: &Path, session: &str, o: &Outcome, dry_run
     ));
     if o.stale > 0 {
         report.say(&format!(
-            "ssoenv: {} stale profiles name roles you no longer hold; `ssoenv sync --prune` removes them\n",
+            "ssoenv: {} stale profiles name roles you no longer hold; `ssoenv sync --prune` \
+             removes them\n",
             o.stale
         ));
     }

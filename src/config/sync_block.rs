@@ -124,9 +124,9 @@ fn is_name_char(c: char) -> bool {
 }
 
 /// A value made valid for the AWS config grammar's names: Latin letters with accents lose them
-/// (`é` → `e`, `ß` → `ss`), every other character but ASCII letters, digits and `_.@+-` becomes
-/// `-` (spaces, `=`, `,`, emoji, other scripts, and the `/`, `:` and `%` the grammar allows but
-/// that read as paths and URLs), runs of `-` become one, and none is left at either end.
+/// (`é` → `e`, `ß` → `ss`), every other character but ASCII letters, digits and `_.@+-`
+/// becomes `-` (spaces, `=`, `,`, emoji, other scripts, and the `/`, `:` and `%` the grammar
+/// allows but that read as paths and URLs), runs of `-` become one, and none is left at either end.
 pub fn sanitise(value: &str) -> String {
     let mut out = String::with_capacity(value.len());
     for c in value.chars() {
@@ -687,7 +687,8 @@ mod tests {
         ProfileSet::parse(Some(&file), None).unwrap().into_owned()
     }
 
-    const USER: &str = "# my settings\r\n[default]\r\nregion = eu-west-1\r\n\r\n; a note\r\n[profile mine]\r\nregion=us-west-2   \r\nodd_key = kept\r\n";
+    const USER: &str = "# my settings\r\n[default]\r\nregion = eu-west-1\r\n\r\n; a note\r\n\
+                        [profile mine]\r\nregion=us-west-2   \r\nodd_key = kept\r\n";
 
     #[test]
     fn a_first_sync_appends_one_block_and_keeps_every_byte_before_it() {

@@ -61,8 +61,9 @@
 //!   `{"RegisterClient":n,"StartDeviceAuthorization":n,"CreateToken":{"device_code":n,
 //!   "authorization_code":n,"refresh_token":n,"other":n},"GetRoleCredentials":n,"ListAccounts":n,
 //!   "ListAccountRoles":n,"Logout":n,"AssumeRole":n,"GetCallerIdentity":n,"Authorize":n,
-//!   "Verify":n,"RateLimited":n,"injected":{"throttle":n,"fail":n,"garbage":n,"hang":n,"slow":n}}` (a hung
-//!   request is counted only under `injected`). `POST /_sandbox/reset-stats` zeroes it.
+//!   "Verify":n,"RateLimited":n,"injected":{"throttle":n,"fail":n,"garbage":n,"hang":n,
+//!   "slow":n}}` (a hung request is counted only under `injected`). `POST /_sandbox/reset-stats`
+//!   zeroes it.
 //!
 //! # The command (`src/cmd/sandbox.rs`)
 //! Every run creates a temporary home (see [`home`]) with `.aws/config` (`[default]`,

@@ -182,7 +182,8 @@ async fn inject(State(shared): State<Shared>, RawQuery(query): RawQuery) -> Resp
         }
         Err(()) => json_response(
             StatusCode::BAD_REQUEST,
-            &json!({"message": "throttle, fail, garbage, hang, slow and delay_ms must be counts, op an sso operation"}),
+            &json!({"message": "throttle, fail, garbage, hang, slow and delay_ms must be counts, \
+                                op an sso operation"}),
         ),
     }
 }

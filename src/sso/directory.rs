@@ -4,11 +4,11 @@
 //!
 //! Throttling slows the listing down instead of failing it. Every request waits for its turn
 //! from a [`Pace`] that all requests in flight share: unlimited until the first 429, then the
-//! rate that was getting through, cut by 15% at each further 429 (once per burst) and raised by about one
-//! request a second every second (additive increase, multiplicative decrease). A throttled call
-//! waits (jittered, doubling up to 20 s) and is sent again, until the sync's time budget
-//! (`SSOENV_SYNC_TIMEOUT`) is spent; then the error says how far it got. Other failures that may
-//! pass (5xx, a timeout, the network) are retried `max_attempts` times in all.
+//! rate that was getting through, cut by 15% at each further 429 (once per burst) and raised by
+//! about one request a second every second (additive increase, multiplicative decrease). A
+//! throttled call waits (jittered, doubling up to 20 s) and is sent again, until the sync's
+//! time budget (`SSOENV_SYNC_TIMEOUT`) is spent; then the error says how far it got. Other
+//! failures that may pass (5xx, a timeout, the network) are retried `max_attempts` times in all.
 //!
 //! The SDK's own adaptive retry mode was tried first and is not used: its client-side limiter
 //! starts from a measured rate near zero, and charges each throttled retry ten tokens of a

@@ -19,7 +19,8 @@ const ORG: &[&str] = &["--accounts", "8", "--roles-per-account", "2"];
 const ASSIGNMENTS: usize = 21;
 
 /// What the user wrote by hand, in CRLF: comments, an unknown key, a comment after a value.
-const HAND_WRITTEN: &str = "; written by hand\r\n[profile mine]\r\noutput = json\r\nunknown_key = kept ; a comment after whitespace\r\n\r\n# the end\r\n";
+const HAND_WRITTEN: &str = "; written by hand\r\n[profile mine]\r\noutput = json\r\n\
+                            unknown_key = kept ; a comment after whitespace\r\n\r\n# the end\r\n";
 
 /// The sandbox's config (sso-session `sandbox`, profiles dev, readonly, prod, admin) in CRLF,
 /// with [`HAND_WRITTEN`] after it.
@@ -348,7 +349,8 @@ fn botocore_and_the_rust_sdk_load_the_written_file_and_resolve_a_synced_profile(
 import json
 import botocore.session
 profiles = botocore.session.Session().available_profiles
-c = botocore.session.Session(profile="Team-1-Production.AdministratorAccess").get_credentials().get_frozen_credentials()
+synced = botocore.session.Session(profile="Team-1-Production.AdministratorAccess")
+c = synced.get_credentials().get_frozen_credentials()
 print(json.dumps({"profiles": profiles, "key": c.access_key}))
 "#;
     let mut python = Command::new("python3");
@@ -471,9 +473,14 @@ fn a_brand_new_user_gets_the_session_and_every_profile_from_one_command_on_a_ter
         "a progress bar on the terminal: {stdout}"
     );
     let text = config(&setup);
-    assert!(text.starts_with(&format!(
-        "[sso-session corp]\nsso_start_url = {start_url}\nsso_region = eu-west-1\nsso_registration_scopes = sso:account:access\n\n# BEGIN ssoenv sync sso-session=corp region=eu-west-1 "
-    )), "{text}");
+    assert!(
+        text.starts_with(&format!(
+            "[sso-session corp]\nsso_start_url = {start_url}\nsso_region = eu-west-1\n\
+         sso_registration_scopes = sso:account:access\n\n\
+         # BEGIN ssoenv sync sso-session=corp region=eu-west-1 "
+        )),
+        "{text}"
+    );
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(setup.home.config_path())
         .unwrap()
@@ -489,7 +496,10 @@ fn a_service_error_names_the_account_being_listed_and_nothing_is_written() {
     let (out, _, stderr) = sync(&setup, &[]);
     assert_eq!(out.status.code(), Some(5), "{stderr}");
     assert!(
-        stderr.contains("IAM Identity Center ListAccountRoles failed: InternalServerException: An internal error occurred (account "),
+        stderr.contains(
+            "IAM Identity Center ListAccountRoles failed: InternalServerException: An internal \
+             error occurred (account "
+        ),
         "{stderr}"
     );
     assert_eq!(config(&setup), before);
