@@ -8,7 +8,7 @@
 //! ssoenv last wrote, so a different one was the user's) and keys the user added to a synced
 //! profile.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -501,6 +501,17 @@ pub fn sync(path: &Path, text: &str, request: &Request<'_>) -> Result<Outcome, C
 
     let mut outcome = Outcome::default();
     let mut used_old = vec![false; old.len()];
+    // The block's profiles by (account, role), the first of each first: a large organisation
+    // must not cost a scan of the block per assignment.
+    let mut by_assignment: BTreeMap<(String, String), VecDeque<usize>> = BTreeMap::new();
+    for (i, p) in old.iter().enumerate() {
+        if let (Some(account), Some(role)) = (p.value("sso_account_id"), p.value("sso_role_name")) {
+            by_assignment
+                .entry((account.to_string(), role.to_string()))
+                .or_default()
+                .push_back(i);
+        }
+    }
     let mut rendered: Vec<(String, Vec<String>)> = Vec::new();
     for (a, name) in unique_names(request) {
         if let Some(owner) = owners.get(&name) {
@@ -512,11 +523,10 @@ pub fn sync(path: &Path, text: &str, request: &Request<'_>) -> Result<Outcome, C
             });
             continue;
         }
-        let previous = old.iter().enumerate().find(|(i, p)| {
-            !used_old[*i]
-                && p.value("sso_account_id") == Some(a.account_id.as_str())
-                && p.value("sso_role_name") == Some(a.role_name.as_str())
-        });
+        let previous = by_assignment
+            .get_mut(&(a.account_id.clone(), a.role_name.clone()))
+            .and_then(VecDeque::pop_front)
+            .map(|i| (i, &old[i]));
         let lines = match previous {
             None => {
                 outcome.added += 1;
@@ -546,8 +556,9 @@ pub fn sync(path: &Path, text: &str, request: &Request<'_>) -> Result<Outcome, C
         };
         rendered.push((name, lines));
     }
+    let written: BTreeSet<String> = rendered.iter().map(|(n, _)| n.clone()).collect();
     for (i, p) in old.iter().enumerate() {
-        if used_old[i] || rendered.iter().any(|(n, _)| *n == p.name) {
+        if used_old[i] || written.contains(&p.name) {
             if !used_old[i] {
                 outcome.removed += 1;
             }
