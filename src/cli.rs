@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand};
 use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
 
 use crate::config::profile::{account_of_role_arn, role_name_of_arn};
+use crate::config::sync_block::DEFAULT_TEMPLATE;
 use crate::shell::ShellKind;
 
 #[derive(Debug, Parser)]
@@ -47,6 +48,8 @@ pub enum Command {
     Prompt(PromptArgs),
     /// Print the shell hook: `asp`, completion, fresh credentials and the prompt segment.
     Init(InitArgs),
+    /// Write, update and prune a profile for every account and role of an sso-session.
+    Sync(SyncArgs),
     /// Run a local IAM Identity Center emulator, optionally around a command.
     Sandbox(SandboxArgs),
     /// Check the set-up: binary, hook, config, tokens, variables, file modes (and the clock).
@@ -101,6 +104,32 @@ pub struct LoginArgs {
     /// `ssh -L PORT:127.0.0.1:PORT`; default: a random free one.
     #[arg(long, value_name = "PORT", conflicts_with = "use_device_code", value_parser = clap::value_parser!(u16).range(1..))]
     pub redirect_port: Option<u16>,
+}
+
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// The sso-session to sync (default: the only one in the config, else the active profile's).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// How profiles are named: {account_name}, {account_id}, {role_name}, {session} and text.
+    #[arg(long, value_name = "TEMPLATE", default_value = DEFAULT_TEMPLATE)]
+    pub name: String,
+    /// The region of new profiles (default: the [default] profile's, else the session's
+    /// sso_region).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Remove synced profiles whose account or role is no longer assigned.
+    #[arg(long)]
+    pub prune: bool,
+    /// Print a unified diff of the config file and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// With --sso-session and --sso-region: the start URL of an sso-session to create.
+    #[arg(long, value_name = "URL", requires_all = ["sso_session", "sso_region"])]
+    pub start_url: Option<String>,
+    /// The region of the sso-session --start-url creates.
+    #[arg(long, value_name = "REGION", requires = "start_url")]
+    pub sso_region: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -302,6 +331,16 @@ pub struct SandboxArgs {
     /// Answer this many requests with 500 before serving normally.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub fail: u32,
+    /// Serve N generated accounts after the three fixed ones, with awkward names (spaces,
+    /// unicode, duplicates, 50+ characters); the same on every run.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub accounts: u32,
+    /// Roles the user holds in each generated account.
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub roles_per_account: u32,
+    /// Answer sso requests beyond N a second with 429 TooManyRequestsException (0: no limit).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub rate_limit: u32,
     /// Port to listen on (default: a free one).
     #[arg(long, default_value_t = 0)]
     pub port: u16,

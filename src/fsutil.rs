@@ -93,6 +93,34 @@ pub fn touch_stamp(path: &Path) -> io::Result<()> {
     options.open(path)?.write_all(b"\n")
 }
 
+/// Replaces a file the user owns (`~/.aws/config`) atomically, like [`write_private`], but keeps
+/// its mode (0600 for a new file) and writes through a symbolic link to its target, so a config
+/// kept in a dotfiles repository stays a link. The folder must exist: a missing or read-only one
+/// is an error and the old file is left as it was.
+pub fn replace_keeping_mode(path: &Path, contents: &[u8]) -> io::Result<()> {
+    let target = match fs::canonicalize(path) {
+        Ok(real) => real,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => path.to_path_buf(),
+        Err(e) => return Err(e),
+    };
+    let dir = target
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".ssoenv-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    #[cfg(unix)]
+    if let Ok(meta) = fs::metadata(&target) {
+        tmp.as_file().set_permissions(meta.permissions())?;
+    }
+    tmp.write_all(contents)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(&target).map_err(|e| e.error)?;
+    Ok(())
+}
+
 /// Removes a file; a file that is already gone is not an error.
 pub fn remove_if_exists(path: &Path) -> io::Result<()> {
     match fs::remove_file(path) {
@@ -140,6 +168,38 @@ mod tests {
         );
         fs::write(root.path().join("f"), "x").unwrap();
         assert_eq!(read_regular(&root.path().join("f")).unwrap(), b"x");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_replaced_file_keeps_its_mode_and_its_link() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let real = root.path().join("real");
+        fs::write(&real, "old").unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
+        let link = root.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        replace_keeping_mode(&link, b"new").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&real).unwrap(), b"new");
+        assert_eq!(
+            fs::metadata(&real).unwrap().permissions().mode() & 0o777,
+            0o640
+        );
+        let fresh = root.path().join("fresh");
+        replace_keeping_mode(&fresh, b"x").unwrap();
+        assert_eq!(
+            fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let missing = root.path().join("no/such/config");
+        assert!(replace_keeping_mode(&missing, b"x").is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::config::{ConfigFiles, ProfileKind, ProfileSet, RoleSource, Section, p
 use crate::env::Env;
 use crate::error::Error;
 use crate::report::Reporter;
+use crate::sso::accounts;
 
 /// One row of `ssoenv list --json`. Field names are stable (documented in the README). What a
 /// section says is borrowed from it: ten thousand rows are built at once.
@@ -21,6 +22,8 @@ struct Row<'a> {
     /// The profile in use (the rule every command follows: `Env::active_profile`).
     default: bool,
     account_id: Option<Cow<'a, str>>,
+    /// The account's name, when a login or `ssoenv sync` has seen it (ListAccounts).
+    account_name: Option<&'a str>,
     role_name: Option<Cow<'a, str>>,
     region: Option<&'a str>,
     sso_session: Option<Cow<'a, str>>,
@@ -60,7 +63,15 @@ pub fn run(args: ListArgs, env: &Env, report: &Reporter, out: &mut dyn Write) ->
         no_config(report, &files.locations.config);
         return Ok(());
     }
-    let rows = rows(&set, &env.active_profile().name);
+    let names = accounts::names(env);
+    let mut rows = rows(&set, &env.active_profile().name);
+    for row in &mut rows {
+        row.account_name = row
+            .account_id
+            .as_deref()
+            .and_then(|id| names.get(id))
+            .map(String::as_str);
+    }
     for row in &rows {
         if let Some(e) = &row.error {
             report.warn(&e.to_string());
@@ -76,6 +87,7 @@ pub fn run(args: ListArgs, env: &Env, report: &Reporter, out: &mut dyn Write) ->
     // cost milliseconds for nothing.
     std::mem::forget(rows);
     std::mem::forget(set);
+    std::mem::forget(names);
     Ok(())
 }
 
@@ -94,6 +106,7 @@ fn row<'a>(set: &'a ProfileSet, name: &'a str, section: &'a Section, default: bo
         kind: "invalid",
         default,
         account_id: None,
+        account_name: None,
         role_name: None,
         region: section.get("region"),
         sso_session: None,
@@ -157,17 +170,20 @@ fn opt<'a>(value: &'a Option<Cow<str>>) -> &'a str {
     value.as_deref().unwrap_or("-")
 }
 
-const HEADERS: [&str; 6] = [
+/// The last column, account names, is shown only when a name is known (a line ends at its last
+/// non-empty cell, so an empty header cell leaves the table as it was without it).
+const HEADERS: [&str; 7] = [
     "PROFILE",
     "KIND",
     "ACCOUNT",
     "ROLE",
     "REGION",
     "SSO-SESSION",
+    "ACCOUNT-NAME",
 ];
 
 /// A row's cells in the table, borrowed from it.
-fn cells<'r>(r: &'r Row) -> [&'r str; 6] {
+fn cells<'r>(r: &'r Row) -> [&'r str; 7] {
     [
         r.name,
         r.kind,
@@ -179,6 +195,7 @@ fn cells<'r>(r: &'r Row) -> [&'r str; 6] {
         } else {
             &r.sso_start_url
         }),
+        r.account_name.unwrap_or(""),
     ]
 }
 
@@ -202,7 +219,11 @@ fn write_spaces(out: &mut impl Write, mut n: usize) -> io::Result<()> {
 }
 
 fn table(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
-    let mut widths = HEADERS.map(width);
+    let mut headers = HEADERS;
+    if rows.iter().all(|r| r.account_name.is_none()) {
+        headers[6] = "";
+    }
+    let mut widths = headers.map(width);
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(cells(row)) {
             *w = (*w).max(width(cell));
@@ -212,7 +233,7 @@ fn table(rows: &[Row], out: &mut dyn Write) -> io::Result<()> {
     // profiles is a megabyte, a page fault per 4 KiB of it.
     let mut text = io::BufWriter::with_capacity(64 * 1024, out);
     // The first column carries a two-character mark (`* ` for the default profile).
-    let lines = std::iter::once(("  ", HEADERS)).chain(
+    let lines = std::iter::once(("  ", headers)).chain(
         rows.iter()
             .map(|r| (if r.default { "* " } else { "  " }, cells(r))),
     );
@@ -244,6 +265,7 @@ mod tests {
             kind: "sso",
             default: name == "dev",
             account_id: Some("111111111111".into()),
+            account_name: None,
             role_name: None,
             region,
             sso_session: session.map(Cow::Borrowed),
@@ -268,5 +290,15 @@ mod tests {
              * dev      sso   111111111111  -     eu-west-1  corp\n\
              \x20 café     sso   111111111111  -     -          https://x.awsapps.com/start\n"
         );
+        let named = [Row {
+            account_name: Some("Équipe"),
+            ..row("dev", None, None)
+        }];
+        let mut out = Vec::new();
+        table(&named, &mut out).unwrap();
+        assert!(String::from_utf8(out).unwrap().ends_with(
+            "SSO-SESSION                  ACCOUNT-NAME\n* dev      sso   111111111111  \
+                     -     -       https://x.awsapps.com/start  Équipe\n"
+        ),);
     }
 }

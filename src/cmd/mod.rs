@@ -13,6 +13,7 @@ mod logout;
 mod prompt;
 mod sandbox;
 mod serve;
+mod sync;
 mod whoami;
 
 use std::io::{self, Write};
@@ -40,6 +41,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Init(args) => init::run(args, &mut stdout),
         Command::Sandbox(args) => sandbox::run(args, &env),
         Command::Doctor(args) => doctor::run(args, &env, &mut stdout),
+        Command::Sync(args) => sync::run(args, &env, &report, &mut stdout),
         Command::Login(args) => login::run(args, &env, &report),
         Command::Logout(args) => logout::run(args, &env, &report),
     };

@@ -32,6 +32,9 @@ async fn serve(args: SandboxArgs, env: &Env) -> Result<(), Error> {
         device_code_ttl: lifetime(args.device_code_ttl),
         throttle: args.throttle,
         fail: args.fail,
+        accounts: args.accounts,
+        roles_per_account: args.roles_per_account,
+        rate_limit: args.rate_limit,
     })
     .await
     .map_err(to_error)?;

@@ -14,6 +14,7 @@ pub mod parse;
 pub mod profile;
 pub mod scan;
 pub mod source;
+pub mod sync_block;
 
 pub use error::ConfigError;
 pub use files::{AwsConfig, ConfigFiles};

@@ -45,7 +45,9 @@
 //! naming the account and role.
 //!
 //! Directory: `111111111111` sandbox-dev (Developer, ReadOnly), `222222222222` sandbox-prod
-//! (ReadOnly), `333333333333` sandbox-audit (Auditor, ReadOnly); see [`state::ACCOUNTS`]. SSO role
+//! (ReadOnly), `333333333333` sandbox-audit (Auditor, ReadOnly); see [`state::ACCOUNTS`]; then
+//! `--accounts N` generated ones (`4000000000NN`, `--roles-per-account M` roles each, awkward
+//! names: see [`state::generated`]). SSO role
 //! credentials belong to `arn:aws:sts::ACCOUNT:assumed-role/AWSReservedSSO_ROLE_<hex>/sandbox-user`.
 //!
 //! # Test hooks
@@ -56,13 +58,17 @@
 //!   arms the same at any time, and more: `garbage=N` answers 200 with a body the SDKs cannot
 //!   read (a string where a number or timestamp belongs) whose secret-looking values start with
 //!   `sandbox-garbage-secret`; `hang=N` accepts the request and never answers; `slow=N` answers
-//!   after `delay_ms=M` (default 2000). Hangs and slowness come before the other faults.
+//!   after `delay_ms=M` (default 2000). Hangs and slowness come before the other faults; `op=NAME`
+//!   (an sso operation, e.g. `ListAccountRoles`) keeps throttle, fail and garbage for that one.
+//! - `--rate-limit N`: sso requests (GetRoleCredentials, ListAccounts, ListAccountRoles, Logout)
+//!   beyond N a second (a bucket of one second's worth) answer 429 TooManyRequestsException,
+//!   counted as `RateLimited` in the stats.
 //! - `GET /_sandbox/stats`: requests received per operation, faulted ones included:
 //!   `{"RegisterClient":n,"StartDeviceAuthorization":n,"CreateToken":{"device_code":n,
 //!   "authorization_code":n,"refresh_token":n,"other":n},"GetRoleCredentials":n,"ListAccounts":n,
 //!   "ListAccountRoles":n,"Logout":n,"AssumeRole":n,"GetCallerIdentity":n,"Authorize":n,
-//!   "Verify":n,"GetSigninToken":n,"ConsoleLogin":n,"injected":{"throttle":n,"fail":n,
-//!   "garbage":n,"hang":n,"slow":n}}` (a hung request is counted only under `injected`).
+//!   "Verify":n,"GetSigninToken":n,"ConsoleLogin":n,"RateLimited":n,"injected":{"throttle":n,
+//!   "fail":n,"garbage":n,"hang":n,"slow":n}}` (a hung request is counted only under `injected`).
 //!   `POST /_sandbox/reset-stats` zeroes it.
 //!
 //! # The command (`src/cmd/sandbox.rs`)

@@ -10,8 +10,8 @@ use serde_json::{Map, Value, json};
 
 use super::http::{json_response, query_pairs};
 use super::state::{
-    ACCOUNTS, GARBAGE_SECRET, Identity, Injected, Op, SandboxState, Shared, USER_NAME,
-    epoch_millis, find_role, reserved_role_name, role_id,
+    GARBAGE_SECRET, Identity, Injected, Op, SandboxState, Shared, USER_NAME, epoch_millis,
+    reserved_role_name, role_id,
 };
 
 const TOKEN_HEADER: &str = "x-amz-sso_bearer_token";
@@ -110,15 +110,19 @@ pub async fn get_role_credentials(
                 "role_name and account_id are required",
             ));
         };
-        let account = find_role(account_id, role).ok_or((PortalError::Forbidden, "No access"))?;
-        let session = reserved_role_name(account.id, role);
+        let account = state
+            .find_role(account_id, role)
+            .ok_or((PortalError::Forbidden, "No access"))?
+            .id
+            .clone();
+        let session = reserved_role_name(&account, role);
         let arn = format!(
             "arn:aws:sts::{}:assumed-role/{session}/{USER_NAME}",
-            account.id
+            account
         );
-        let role_arn = format!("arn:aws:iam::{}:role/{session}", account.id);
+        let role_arn = format!("arn:aws:iam::{account}:role/{session}");
         let keys = state.issue_keys(Identity {
-            account: account.id.to_string(),
+            account,
             arn,
             user_id: format!("{}:{USER_NAME}", role_id(&role_arn)),
             expires_at: SystemTime::now() + state.settings.credentials_ttl,
@@ -138,8 +142,9 @@ pub async fn list_accounts(
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = query_pairs(query.as_deref());
-    serve(&shared, Op::ListAccounts, &headers, |_, _| {
-        let items: Vec<Value> = ACCOUNTS
+    serve(&shared, Op::ListAccounts, &headers, |state, _| {
+        let items: Vec<Value> = state
+            .directory
             .iter()
             .map(|a| json!({"accountId": a.id, "accountName": a.name, "emailAddress": a.email}))
             .collect();
@@ -153,13 +158,12 @@ pub async fn list_account_roles(
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = query_pairs(query.as_deref());
-    serve(&shared, Op::ListAccountRoles, &headers, |_, _| {
+    serve(&shared, Op::ListAccountRoles, &headers, |state, _| {
         let account_id = params
             .get("account_id")
             .ok_or((PortalError::InvalidRequest, "account_id is required"))?;
-        let account = ACCOUNTS
-            .iter()
-            .find(|a| a.id == account_id)
+        let account = state
+            .account(account_id)
             .ok_or((PortalError::ResourceNotFound, "Account not found"))?;
         let items: Vec<Value> = account
             .roles

@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use super::error::SandboxError;
 use super::http::{html_page, json_response, query_pairs};
-use super::state::{Delay, Faults, Settings, Shared};
+use super::state::{Delay, Faults, Op, Settings, Shared};
 use super::{oidc, portal, signin, sts};
 
 /// What `ssoenv sandbox` was asked for.
@@ -29,6 +29,9 @@ pub struct Options {
     pub device_code_ttl: Duration,
     pub throttle: u32,
     pub fail: u32,
+    pub accounts: u32,
+    pub roles_per_account: u32,
+    pub rate_limit: u32,
 }
 
 /// A listening sandbox; dropping it stops the server.
@@ -61,6 +64,9 @@ pub async fn start(options: Options) -> Result<Running, SandboxError> {
         device_code_ttl: options.device_code_ttl,
         throttle: options.throttle,
         fail: options.fail,
+        accounts: options.accounts,
+        roles_per_account: options.roles_per_account,
+        rate_limit: options.rate_limit,
     });
     let app = router(shared);
     let task = tokio::spawn(async move {
@@ -183,9 +189,10 @@ async fn reset_stats(State(shared): State<Shared>) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
-/// `POST /_sandbox/inject?throttle=N&fail=N&garbage=N&hang=N&slow=N&delay_ms=M`: arms faults
-/// for the next API requests, so a test can fault exactly the call it is about to make. Counts
-/// left out are zero; `delay_ms` is how long each of the `slow` answers waits (default 2000).
+/// `POST /_sandbox/inject?throttle=N&fail=N&garbage=N&hang=N&slow=N&delay_ms=M[&op=NAME]`: arms
+/// faults for the next API requests, so a test can fault exactly the call it is about to make.
+/// Counts left out are zero; `delay_ms` is how long each of the `slow` answers waits (default
+/// 2000); `op` (an sso operation: `ListAccountRoles`, …) keeps throttle, fail and garbage for it.
 async fn inject(State(shared): State<Shared>, RawQuery(query): RawQuery) -> Response {
     let params = query_pairs(query.as_deref());
     let count = |name: &str, default: u32| -> Result<u32, ()> {
@@ -201,6 +208,10 @@ async fn inject(State(shared): State<Shared>, RawQuery(query): RawQuery) -> Resp
             hang: count("hang", 0)?,
             slow: count("slow", 0)?,
             delay: Duration::from_millis(u64::from(count("delay_ms", 2000)?)),
+            only: match params.get("op") {
+                Some(name) => Some(Op::portal(name).ok_or(())?),
+                None => None,
+            },
         })
     })();
     match faults {
@@ -210,7 +221,8 @@ async fn inject(State(shared): State<Shared>, RawQuery(query): RawQuery) -> Resp
         }
         Err(()) => json_response(
             StatusCode::BAD_REQUEST,
-            &json!({"message": "throttle, fail, garbage, hang, slow and delay_ms must be counts"}),
+            &json!({"message": "throttle, fail, garbage, hang, slow and delay_ms must be counts, \
+                                op an sso operation"}),
         ),
     }
 }

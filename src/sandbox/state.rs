@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use rand::Rng;
 use serde_json::{Value, json};
@@ -65,6 +65,112 @@ pub struct Settings {
     pub device_code_ttl: Duration,
     pub throttle: u32,
     pub fail: u32,
+    /// Generated accounts served after the fixed ones (see [`generated`]).
+    pub accounts: u32,
+    /// Roles the user holds in each generated account.
+    pub roles_per_account: u32,
+    /// sso (portal) requests answered per second before 429s; 0 for no limit.
+    pub rate_limit: u32,
+}
+
+/// An account of the served directory, fixed or generated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirAccount {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub roles: Vec<String>,
+}
+
+impl From<&Account> for DirAccount {
+    fn from(a: &Account) -> Self {
+        Self {
+            id: a.id.to_string(),
+            name: a.name.to_string(),
+            email: a.email.to_string(),
+            roles: a.roles.iter().map(|r| r.to_string()).collect(),
+        }
+    }
+}
+
+/// Permission-set names of generated accounts, in the order they are handed out.
+const GENERATED_ROLES: &[&str] = &[
+    "AdministratorAccess",
+    "ReadOnlyAccess",
+    "PowerUserAccess",
+    "Billing",
+    "SecurityAudit",
+    "ViewOnlyAccess",
+];
+
+/// `count` generated accounts with `roles` roles each, the same on every run, named the way
+/// real organisations name them and generators trip over: spaces and capitals, punctuation,
+/// non-ASCII letters, names of 50+ characters, and names shared by several accounts.
+pub fn generated(count: u32, roles: u32) -> Vec<DirAccount> {
+    (0..count)
+        .map(|i| {
+            let n = i + 1;
+            let name = match i % 8 {
+                0 => format!("Team {n} Production"),
+                1 => format!("Équipe Données {n}"),
+                2 => "Shared Services".to_string(),
+                3 => {
+                    format!("The very long account name of the payments platform team no. {n} (EU)")
+                }
+                4 => format!("Zürich Straße {n} – ÄÖÜ"),
+                5 => "dev".to_string(),
+                6 => format!("Sales & Marketing / {n}"),
+                _ => format!("日本 チーム {n}"),
+            };
+            let roles = (0..roles)
+                .map(|r| {
+                    let base = GENERATED_ROLES[r as usize % GENERATED_ROLES.len()];
+                    match r as usize / GENERATED_ROLES.len() {
+                        0 => base.to_string(),
+                        round => format!("{base}{round}"),
+                    }
+                })
+                .collect();
+            DirAccount {
+                id: format!("{:012}", 400_000_000_000u64 + u64::from(i)),
+                name,
+                email: format!("account{n}@sandbox.invalid"),
+                roles,
+            }
+        })
+        .collect()
+}
+
+/// A token bucket holding a second's worth of requests: more than `per_second` a second are
+/// refused, as the service throttles.
+#[derive(Debug)]
+struct RateLimit {
+    per_second: f64,
+    tokens: f64,
+    last: Instant,
+}
+
+impl RateLimit {
+    fn new(per_second: u32) -> Option<Self> {
+        (per_second > 0).then(|| Self {
+            per_second: f64::from(per_second),
+            tokens: f64::from(per_second),
+            last: Instant::now(),
+        })
+    }
+
+    fn take(&mut self) -> bool {
+        let now = Instant::now();
+        let refill = now.duration_since(self.last).as_secs_f64() * self.per_second;
+        self.tokens = (self.tokens + refill).min(self.per_second);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
 }
 
 /// A client from RegisterClient.
@@ -184,6 +290,20 @@ pub enum Op {
     ConsoleLogin,
 }
 
+impl Op {
+    /// An sso operation by name, for `/_sandbox/inject?op=…`.
+    pub fn portal(name: &str) -> Option<Self> {
+        [
+            Op::GetRoleCredentials,
+            Op::ListAccounts,
+            Op::ListAccountRoles,
+            Op::Logout,
+        ]
+        .into_iter()
+        .find(|op| Stats::key(*op) == name)
+    }
+}
+
 /// A fault the command line or `/_sandbox/inject` asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Injected {
@@ -216,12 +336,15 @@ pub struct Faults {
     pub slow: u32,
     /// How long a slow answer takes.
     pub delay: Duration,
+    /// Only requests of this operation are faulted (`op=ListAccountRoles`); all when `None`.
+    pub only: Option<Op>,
 }
 
 #[derive(Debug, Default)]
 struct Stats {
     counts: HashMap<&'static str, u64>,
     throttled: u64,
+    rate_limited: u64,
     failed: u64,
     garbled: u64,
     hung: u64,
@@ -279,6 +402,7 @@ impl Stats {
                 "other": n("CreateToken.other"),
             }),
         );
+        out.insert("RateLimited".to_string(), json!(self.rate_limited));
         out.insert(
             "injected".to_string(),
             json!({
@@ -308,6 +432,9 @@ pub struct SandboxState {
     pub issued: HashMap<String, Issued>,
     /// Console sign-in token → whose it is.
     pub signin_tokens: HashMap<String, SigninGrant>,
+    /// The accounts served: the fixed directory, then the generated ones.
+    pub directory: Vec<DirAccount>,
+    rate: Option<RateLimit>,
     throttle: u32,
     fail: u32,
     garbage: u32,
@@ -316,6 +443,7 @@ pub struct SandboxState {
     delay: Duration,
     /// Seconds added to the time in every answer's `Date` header (`POST /_sandbox/clock`).
     pub clock_skew: i64,
+    only: Option<Op>,
     stats: Stats,
 }
 
@@ -326,6 +454,12 @@ pub struct Shared(Arc<Mutex<SandboxState>>);
 impl Shared {
     pub fn new(settings: Settings) -> Self {
         let (throttle, fail) = (settings.throttle, settings.fail);
+        let directory = ACCOUNTS
+            .iter()
+            .map(DirAccount::from)
+            .chain(generated(settings.accounts, settings.roles_per_account))
+            .collect();
+        let rate = RateLimit::new(settings.rate_limit);
         Shared(Arc::new(Mutex::new(SandboxState {
             settings,
             clients: HashMap::new(),
@@ -336,6 +470,8 @@ impl Shared {
             keys: HashMap::new(),
             issued: HashMap::new(),
             signin_tokens: HashMap::new(),
+            directory,
+            rate,
             throttle,
             fail,
             garbage: 0,
@@ -343,6 +479,7 @@ impl Shared {
             slow: 0,
             delay: Duration::ZERO,
             clock_skew: 0,
+            only: None,
             stats: Stats::default(),
         })))
     }
@@ -364,6 +501,9 @@ impl SandboxState {
     /// fault. Throttling is used up before failures.
     pub fn admit(&mut self, op: Op) -> Option<Injected> {
         self.count(op);
+        if self.only.is_some_and(|only| only != op) {
+            return self.rate_limited(op);
+        }
         if self.throttle > 0 {
             self.throttle -= 1;
             self.stats.throttled += 1;
@@ -379,7 +519,31 @@ impl SandboxState {
             self.stats.garbled += 1;
             return Some(Injected::Garbage);
         }
+        self.rate_limited(op)
+    }
+
+    /// The `--rate-limit` answer for an sso request beyond it.
+    fn rate_limited(&mut self, op: Op) -> Option<Injected> {
+        let portal = matches!(
+            op,
+            Op::GetRoleCredentials | Op::ListAccounts | Op::ListAccountRoles | Op::Logout
+        );
+        if portal && self.rate.as_mut().is_some_and(|r| !r.take()) {
+            self.stats.rate_limited += 1;
+            return Some(Injected::Throttle);
+        }
         None
+    }
+
+    /// The account `id` of the directory.
+    pub fn account(&self, id: &str) -> Option<&DirAccount> {
+        self.directory.iter().find(|a| a.id == id)
+    }
+
+    /// The account a permission set is assigned in, if the sandbox user has it.
+    pub fn find_role(&self, account_id: &str, role: &str) -> Option<&DirAccount> {
+        self.account(account_id)
+            .filter(|a| a.roles.iter().any(|r| r == role))
     }
 
     /// Whether the next API request must hang or answer slowly (decided before its handler
@@ -415,6 +579,7 @@ impl SandboxState {
         self.hang = faults.hang;
         self.slow = faults.slow;
         self.delay = faults.delay;
+        self.only = faults.only;
     }
 
     pub fn stats(&self) -> Value {
@@ -483,13 +648,6 @@ pub struct Keys {
     pub secret_access_key: String,
     pub session_token: String,
     pub expires_at: SystemTime,
-}
-
-/// The account a permission set is assigned in, if the sandbox user has it.
-pub fn find_role(account_id: &str, role: &str) -> Option<&'static Account> {
-    ACCOUNTS
-        .iter()
-        .find(|a| a.id == account_id && a.roles.contains(&role))
 }
 
 /// The IAM role IAM Identity Center provisions for a permission set, named as the real service
@@ -566,6 +724,9 @@ mod tests {
             device_code_ttl: DEVICE_CODE_TTL,
             throttle,
             fail,
+            accounts: 0,
+            roles_per_account: 0,
+            rate_limit: 0,
         });
         let Ok(mutex) = Arc::try_unwrap(shared.0) else {
             panic!("one owner")
@@ -615,6 +776,49 @@ mod tests {
     }
 
     #[test]
+    fn generated_organisations_are_awkward_and_the_same_every_time() {
+        let org = generated(16, 8);
+        assert_eq!(org, generated(16, 8));
+        assert_eq!(org.len(), 16);
+        assert!(org.iter().all(|a| a.id.len() == 12 && a.roles.len() == 8));
+        assert_eq!(org[0].roles[6], "AdministratorAccess1");
+        let names: Vec<&str> = org.iter().map(|a| a.name.as_str()).collect();
+        assert!(names.iter().any(|n| n.contains(' ')));
+        assert!(names.iter().any(|n| !n.is_ascii()));
+        assert!(names.iter().any(|n| n.chars().count() >= 50));
+        assert_eq!(names.iter().filter(|n| **n == "dev").count(), 2);
+        let ids: std::collections::BTreeSet<&str> = org.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ids.len(), 16);
+    }
+
+    #[test]
+    fn faults_can_be_kept_for_one_operation() {
+        let mut s = state(0, 0);
+        s.arm(Faults {
+            fail: 2,
+            only: Op::portal("ListAccountRoles"),
+            ..Faults::default()
+        });
+        assert_eq!(s.admit(Op::ListAccounts), None);
+        assert_eq!(s.admit(Op::ListAccountRoles), Some(Injected::Fail));
+        assert_eq!(Op::portal("CreateToken"), None);
+    }
+
+    #[test]
+    fn the_rate_limit_throttles_portal_calls_beyond_it() {
+        let mut s = state(0, 0);
+        s.rate = RateLimit::new(5);
+        let answered = (0..20)
+            .filter(|_| s.admit(Op::ListAccountRoles).is_none())
+            .count();
+        assert_eq!(answered, 5);
+        assert_eq!(s.stats()["RateLimited"], 15);
+        assert_eq!(s.admit(Op::RegisterClient), None, "sso-oidc is not limited");
+        std::thread::sleep(Duration::from_millis(450));
+        assert_eq!(s.admit(Op::ListAccounts), None, "the bucket refills");
+    }
+
+    #[test]
     fn refresh_tokens_only_for_clients_with_scopes() {
         let mut s = state(0, 0);
         for (id, scopes) in [("legacy", vec![]), ("session", vec!["sso:account:access"])] {
@@ -646,7 +850,8 @@ mod tests {
         let code = random_user_code();
         assert_eq!(code.len(), 9);
         assert_eq!(&code[4..5], "-");
-        assert!(find_role("222222222222", "Developer").is_none());
-        assert!(find_role("111111111111", "Developer").is_some());
+        let s = state(0, 0);
+        assert!(s.find_role("222222222222", "Developer").is_none());
+        assert!(s.find_role("111111111111", "Developer").is_some());
     }
 }

@@ -6,6 +6,7 @@ pub mod browser;
 pub mod cache;
 pub mod client;
 pub mod clock;
+pub mod directory;
 pub mod error;
 pub mod failure;
 pub mod lock;

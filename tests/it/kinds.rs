@@ -13,8 +13,7 @@ use sha2::{Digest, Sha256};
 
 use crate::common::moto::Moto;
 use crate::common::setup::{
-    Browser, Setup, cli_cache, cli_time, expire_for_good, on_a_terminal, read_token, set_expiry,
-    token_path,
+    Browser, Setup, cli_cache, cli_time, expire_for_good, read_token, set_expiry, token_path,
 };
 use crate::common::{Home, keep_pyenv, run};
 
@@ -474,7 +473,7 @@ fn a_role_chain_on_an_sso_session_that_needs_a_login_logs_in_only_with_a_person_
         "-c",
         "echo \"account=$AWS_ACCOUNT_ID\"",
     ];
-    let (out, stdout, _) = run(&mut on_a_terminal(&setup, &browser.command, &args));
+    let (out, stdout, _) = run(&mut setup.on_a_terminal(&browser.command, &args));
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("account=222222222222"), "{stdout}");
     assert_eq!(browser.calls().len(), 1);

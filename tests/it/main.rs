@@ -23,3 +23,4 @@ mod segment;
 mod service_faults;
 mod shell;
 mod ship;
+mod sync;

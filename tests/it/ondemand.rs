@@ -7,9 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::run;
-use crate::common::setup::{
-    Browser, Setup, cli_cache, expire_for_good, on_a_terminal, read_token, token_path,
-};
+use crate::common::setup::{Browser, Setup, cli_cache, expire_for_good, read_token, token_path};
 
 fn background(mut cmd: Command) -> Child {
     cmd.stdin(Stdio::null())
@@ -59,8 +57,7 @@ fn fifty_background_callers_fail_fast_and_open_no_browser() {
 fn exec_on_a_terminal_logs_in_first_then_runs_the_command() {
     let setup = Setup::new(&[]);
     let browser = Browser::new(true);
-    let (out, stdout, stderr) = run(&mut on_a_terminal(
-        &setup,
+    let (out, stdout, stderr) = run(&mut setup.on_a_terminal(
         &browser.command,
         &[
             "exec",
@@ -86,18 +83,15 @@ fn env_credentials_and_whoami_verify_on_a_terminal_log_in_first() {
     let setup = Setup::new(&[]);
     let browser = Browser::new(true);
     let args = ["env", "dev", "--credentials", "--shell", "bash"];
-    let (out, stdout, _) = run(&mut on_a_terminal(&setup, &browser.command, &args));
+    let (out, stdout, _) = run(&mut setup.on_a_terminal(&browser.command, &args));
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("export AWS_ACCESS_KEY_ID="), "{stdout}");
     assert_eq!(browser.calls().len(), 1);
 
     expire_for_good(&setup);
     let browser = Browser::new(true);
-    let (out, stdout, _) = run(&mut on_a_terminal(
-        &setup,
-        &browser.command,
-        &["whoami", "dev", "--verify"],
-    ));
+    let (out, stdout, _) =
+        run(&mut setup.on_a_terminal(&browser.command, &["whoami", "dev", "--verify"]));
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("arn:aws:sts::"), "{stdout}");
     assert_eq!(browser.calls().len(), 1);
@@ -125,7 +119,7 @@ fn no_login_and_ssoenv_no_login_refuse_even_on_a_terminal() {
         (&["exec", "dev", "--", "true"], true),
     ];
     for (args, by_variable) in cases {
-        let mut cmd = on_a_terminal(&setup, &browser.command, args);
+        let mut cmd = setup.on_a_terminal(&browser.command, args);
         if by_variable {
             cmd.env("SSOENV_NO_LOGIN", "1");
         }

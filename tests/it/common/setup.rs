@@ -2,14 +2,14 @@
 //! the token files as the AWS CLI writes them (reference §1.2).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 
 use super::sandbox::Sandbox;
-use super::{Home, keep_pyenv, run, ssoenv_bin};
+use super::{Home, keep_pyenv, run};
 
 /// A home whose config points at the sandbox, with every variable a test needs to run ssoenv.
 pub struct Setup {
@@ -60,6 +60,27 @@ impl Setup {
         let (out, _, stderr) = run(&mut self.ssoenv(["login", profile]));
         assert!(out.status.success(), "login {profile}: {stderr}");
         stderr
+    }
+
+    /// `ssoenv ARGS` on a terminal of its own (util-linux `script` gives it a pseudo-terminal as
+    /// stdin, stdout and stderr), with this setup's variables and `BROWSER`; the terminal's text
+    /// comes back on stdout, and `-e` passes the exit status on.
+    pub fn on_a_terminal(&self, browser: &str, args: &[&str]) -> Command {
+        let line = std::iter::once(super::ssoenv_bin().to_str().unwrap())
+            .chain(args.iter().copied())
+            .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut cmd = Command::new("script");
+        cmd.args(["-qec", &line, "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("SHELL", "/bin/sh")
+            .envs(self.vars())
+            .env("BROWSER", browser)
+            .stdin(std::process::Stdio::null());
+        cmd
     }
 
     /// Clears `cmd`'s environment down to this HOME, its config and the sandbox, as another AWS
@@ -226,31 +247,6 @@ impl Browser {
             std::thread::sleep(Duration::from_millis(20));
         }
     }
-}
-
-/// A shell command line running ssoenv with `args`, quoted for `sh`.
-fn sh_line(args: &[&str]) -> String {
-    std::iter::once(ssoenv_bin().to_str().unwrap())
-        .chain(args.iter().copied())
-        .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// `ssoenv ARGS` on a terminal of its own (util-linux `script` gives it a pseudo-terminal as
-/// stdin, stdout and stderr), with this setup's variables and `BROWSER`; the terminal's text
-/// comes back on stdout, and `-e` passes the exit status on.
-pub fn on_a_terminal(setup: &Setup, browser: &str, args: &[&str]) -> Command {
-    let mut cmd = Command::new("script");
-    cmd.args(["-qec", &sh_line(args), "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", setup.home.path())
-        .env("SHELL", "/bin/sh")
-        .envs(setup.vars())
-        .env("BROWSER", browser)
-        .stdin(Stdio::null());
-    cmd
 }
 
 /// Leaves the sandbox session's token expired and with nothing to refresh it with, and no role
