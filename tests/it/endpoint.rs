@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::common::sandbox::{http, http_with_headers};
 use crate::common::setup::Setup;
-use crate::common::{js_sdk, keep_pyenv, run};
+use crate::common::{helper_test, js_sdk, keep_pyenv, run};
 
 /// Role credentials live this long in the sandbox, and the endpoint fetches new ones this long
 /// before they expire (`SSOENV_REFRESH_WINDOW`): one fetch per 10 s of polling, so a run of
@@ -133,15 +133,8 @@ fn three_sdks_poll_sts_across_three_lifetimes_with_one_fetch_per_lifetime() {
     python.args(["-c", BOTOCORE_LOOP]);
     let mut node = Command::new("node");
     node.arg(js_sdk().parent().unwrap().join("sts_loop.mjs"));
-    let mut rust = Command::new(std::env::current_exe().unwrap());
-    rust.args([
-        "endpoint::rust_sdk_loop_helper",
-        "--exact",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ])
-    .env(RUST_HELPER_VAR, "1");
+    let mut rust = helper_test("endpoint::rust_sdk_loop_helper");
+    rust.env(RUST_HELPER_VAR, "1");
     let clients = [("botocore", python), ("javascript", node), ("rust", rust)];
     let started = Instant::now();
     let children: Vec<(&str, Child)> = clients

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::common::setup::{
     Setup, assert_cli_format, cli_cache, cli_time, read_token, set_expiry, token_path,
 };
-use crate::common::{keep_pyenv, run, ssoenv_bin};
+use crate::common::{helper_test, keep_pyenv, run, ssoenv_bin};
 
 /// Runs a python3 script with botocore in the setup's HOME and environment; returns its JSON.
 fn python(setup: &Setup, script: &str) -> Value {
@@ -130,14 +130,7 @@ fn the_rust_sdks_sso_provider_reads_ssoenvs_token() {
             "arn:aws:sts::222222222222:assumed-role/AWSReservedSSO_ReadOnly_",
         ),
     ] {
-        let mut helper = Command::new(std::env::current_exe().unwrap());
-        helper.args([
-            "interop::aws_config_helper",
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ]);
+        let mut helper = helper_test("interop::aws_config_helper");
         setup.aws_env(&mut helper).env(HELPER_VAR, profile);
         let (out, stdout, stderr) = run(&mut helper);
         assert!(out.status.success(), "{profile}: {stdout}\n{stderr}");

@@ -9,9 +9,9 @@ use std::time::{Duration, SystemTime};
 use serde_json::Value;
 use ssoenv::config::{ProfileSet, SourceFile};
 
-use crate::common::run;
 use crate::common::sandbox::Sandbox;
 use crate::common::setup::Setup;
+use crate::common::{helper_test, run};
 
 /// Eight generated accounts with two roles each, after the sandbox's three fixed accounts (five
 /// roles): 21 assignments.
@@ -373,14 +373,7 @@ print(json.dumps({"profiles": profiles, "key": c.access_key}))
     assert!(got["key"].as_str().unwrap().starts_with("ASIA"), "{got}");
 
     // The Rust SDK's own loader, through interop's helper test run in a child process.
-    let mut helper = Command::new(std::env::current_exe().unwrap());
-    helper.args([
-        "interop::aws_config_helper",
-        "--exact",
-        "--ignored",
-        "--nocapture",
-        "--test-threads=1",
-    ]);
+    let mut helper = helper_test("interop::aws_config_helper");
     setup.aws_env(&mut helper).env(
         "SSOENV_IT_AWS_CONFIG_PROFILE",
         "Equipe-Donnees-2.ReadOnlyAccess",

@@ -165,3 +165,17 @@ pub fn js_sdk() -> PathBuf {
     );
     modules
 }
+
+/// This test binary again, in a child process with an environment of its own, running only the
+/// `#[ignore]`d helper test `name` (`module::test`), which prints what it found.
+pub fn helper_test(name: &str) -> Command {
+    let mut cmd = Command::new(std::env::current_exe().expect("test binary"));
+    cmd.args([
+        name,
+        "--exact",
+        "--ignored",
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    cmd
+}
