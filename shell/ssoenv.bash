@@ -16,9 +16,9 @@ fi
 # shellcheck disable=SC2034 # read by `ssoenv doctor`
 \builtin export _SSOENV_HOOK="bash $$ __SSOENV_CMD__ 1 "__SSOENV_EXE__
 
-# __SSOENV_CMD__ [-c|--credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with
-# -c to its credentials; with no argument, clear what ssoenv set. ssoenv logs in first when the
-# session needs it. Its script is evaluated only when it succeeds: on failure the shell stays as
+# __SSOENV_CMD__ [-c|--credentials] [-y|--yes] [PROFILE]: switch this shell to PROFILE
+# (AWS_PROFILE), or with -c to its credentials; with no argument, clear what ssoenv set. ssoenv
+# logs in first when the session needs it; -y skips the question a guarded profile asks. Its script is evaluated only when it succeeds: on failure the shell stays as
 # it was, ssoenv's message is on stderr, and its status is returned.
 __SSOENV_CMD__() {
     # Under set -x, bash would echo the evaluated script, keys included, to the terminal: run
@@ -37,12 +37,16 @@ __SSOENV_CMD__() {
         __ssoenv_args+=(--unset)
     else
         __ssoenv_args+=(--login)
-        if [[ $1 == -c || $1 == --credentials ]]; then
-            __ssoenv_args+=(--credentials)
+        while [[ ${1-} == -* ]]; do
+            case $1 in
+            -c | --credentials) __ssoenv_args+=(--credentials) ;;
+            -y | --yes) __ssoenv_args+=(--yes) ;;
+            *) \builtin break ;;
+            esac
             \builtin shift
-        fi
+        done
         if [[ $# -gt 1 || ${1-} == -* ]]; then
-            \builtin printf '%s\n' 'usage: __SSOENV_CMD__ [-c|--credentials] [PROFILE]' >&2
+            \builtin printf '%s\n' 'usage: __SSOENV_CMD__ [-c|--credentials] [-y|--yes] [PROFILE]' >&2
             \builtin return 2
         fi
         if [[ $# -eq 1 ]]; then
@@ -62,9 +66,11 @@ __SSOENV_CMD__() {
 # old values, says so once, and is retried quietly at most once a minute.
 __ssoenv_fresh_arm() {
     __ssoenv_fresh_on=
-    if [[ " $* " == *" --credentials "* ]]; then
-        __ssoenv_fresh_on=1
-    fi
+    # Word by word: a profile name with spaces is one word, `--profile=NAME`.
+    \builtin local __ssoenv_arg
+    for __ssoenv_arg; do
+        [[ ${__ssoenv_arg} != --credentials ]] || __ssoenv_fresh_on=1
+    done
     __ssoenv_fresh_seen=
     __ssoenv_fresh_at=0
     __ssoenv_fresh_retry=0
@@ -150,10 +156,15 @@ __ssoenv_complete_cmd() {
     if [[ ${2-} == -* ]]; then
         \builtin return 0
     fi
-    if [[ ${COMP_CWORD} -eq 1 ]] ||
-        [[ ${COMP_CWORD} -eq 2 && (${COMP_WORDS[1]} == -c || ${COMP_WORDS[1]} == --credentials) ]]; then
-        __ssoenv_reply 3 ssoenv env -- "${2-}"
-    fi
+    # Only options before the word: the profile is the one word that is not one.
+    \builtin local __ssoenv_word
+    for __ssoenv_word in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
+        case ${__ssoenv_word} in
+        -c | --credentials | -y | --yes) ;;
+        *) \builtin return 0 ;;
+        esac
+    done
+    __ssoenv_reply 3 ssoenv env -- "${2-}"
 }
 
 \builtin complete -F __ssoenv_complete ssoenv

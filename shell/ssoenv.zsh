@@ -17,9 +17,9 @@ if (( ${+aliases[__SSOENV_CMD__]} )) ||
 fi
 \builtin export _SSOENV_HOOK="zsh $$ __SSOENV_CMD__ ${+functions[compdef]} "__SSOENV_EXE__
 
-# __SSOENV_CMD__ [-c|--credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with
-# -c to its credentials; with no argument, clear what ssoenv set. ssoenv logs in first when the
-# session needs it. Its script is evaluated only when it succeeds: on failure the shell stays as
+# __SSOENV_CMD__ [-c|--credentials] [-y|--yes] [PROFILE]: switch this shell to PROFILE
+# (AWS_PROFILE), or with -c to its credentials; with no argument, clear what ssoenv set. ssoenv
+# logs in first when the session needs it; -y skips the question a guarded profile asks. Its script is evaluated only when it succeeds: on failure the shell stays as
 # it was, ssoenv's message is on stderr, and its status is returned.
 function __SSOENV_CMD__ {
     \builtin emulate -L zsh
@@ -33,12 +33,16 @@ function __SSOENV_CMD__ {
         __ssoenv_args+=(--unset)
     else
         __ssoenv_args+=(--login)
-        if [[ $1 == (-c|--credentials) ]]; then
-            __ssoenv_args+=(--credentials)
+        while [[ ${1-} == (-c|--credentials|-y|--yes) ]]; do
+            if [[ $1 == (-c|--credentials) ]]; then
+                __ssoenv_args+=(--credentials)
+            else
+                __ssoenv_args+=(--yes)
+            fi
             \builtin shift
-        fi
+        done
         if (( $# > 1 )) || [[ ${1-} == -* ]]; then
-            \builtin print -ru2 -- 'usage: __SSOENV_CMD__ [-c|--credentials] [PROFILE]'
+            \builtin print -ru2 -- 'usage: __SSOENV_CMD__ [-c|--credentials] [-y|--yes] [PROFILE]'
             \builtin return 2
         fi
         if (( $# == 1 )); then
@@ -59,7 +63,8 @@ function __SSOENV_CMD__ {
 __ssoenv_fresh_arm() {
     \builtin typeset -g __ssoenv_fresh_on= __ssoenv_fresh_seen= __ssoenv_fresh_told=
     \builtin typeset -gi __ssoenv_fresh_at=0 __ssoenv_fresh_retry=0
-    if [[ " $* " == *" --credentials "* ]]; then
+    # Word by word: a profile name with spaces is one word, `--profile=NAME`.
+    if (( ${argv[(Ie)--credentials]} )); then
         __ssoenv_fresh_on=1
     fi
 }
@@ -125,9 +130,9 @@ __ssoenv_complete() {
 # Profile names with their account and role, as `ssoenv env -- WORD` completes them.
 __ssoenv_complete_cmd() {
     [[ ${PREFIX} == -* ]] && \builtin return 1
-    if (( CURRENT == 2 )) || { (( CURRENT == 3 )) && [[ ${words[2]} == (-c|--credentials) ]] }; then
-        __ssoenv_describe 3 ssoenv env -- "${words[CURRENT]}"
-    fi
+    # Only options before the word: the profile is the one word that is not one.
+    (( ${#${(@)words[2,CURRENT-1]:#(-c|--credentials|-y|--yes)}} == 0 )) || \builtin return 1
+    __ssoenv_describe 3 ssoenv env -- "${words[CURRENT]}"
 }
 
 # compdef exists once compinit has run; without it there is no completion system to join.

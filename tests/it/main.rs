@@ -2,6 +2,7 @@
 //! drives the real `ssoenv` binary, real shells and the `ssoenv sandbox` emulator.
 
 mod architecture;
+mod asp_yes;
 mod cli;
 mod common;
 mod config;
