@@ -21,6 +21,7 @@ mod ondemand;
 mod prompt;
 mod sandbox;
 mod segment;
+mod segment_check;
 mod service_faults;
 mod shell;
 mod ship;
