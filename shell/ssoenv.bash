@@ -189,7 +189,7 @@ __ssoenv_segment() {
 # than the comparisons themselves): the variables joined, against the values they had; the clock
 # (EPOCHSECONDS) still before the second the text changes; each file that was there still older
 # than the stamp, each file that was missing still missing. `$VAR` costs half of `${VAR-}`, so the
-# variables are read plainly unless nounset (`set -u`) is on.
+# variables are read plainly unless nounset (`set -u`) is on; so is the status, always a number.
 __ssoenv_segment_update() {
     \builtin local -a __ssoenv_format
     \builtin local __ssoenv_script __ssoenv_file __ssoenv_test __ssoenv_clock='' __ssoenv_i
@@ -227,7 +227,7 @@ __ssoenv_segment_update() {
     \builtin eval "__ssoenv_segment() {
         __ssoenv_seg_status=\$?
         [[ ${__ssoenv_test} ]]${__ssoenv_clock} || __ssoenv_segment_update
-        \\builtin return \"\${__ssoenv_seg_status}\"
+        \\builtin return \$__ssoenv_seg_status
     }"
 }
 
