@@ -16,9 +16,9 @@ fi
 # shellcheck disable=SC2034 # read by `ssoenv doctor`
 \builtin export _SSOENV_HOOK="bash $$ __SSOENV_CMD__ 1 "__SSOENV_EXE__
 
-# __SSOENV_CMD__ [-c|--credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with
-# -c to its credentials; with no argument, clear what ssoenv set. ssoenv logs in first when the
-# session needs it. Its script is evaluated only when it succeeds: on failure the shell stays as
+# __SSOENV_CMD__ [-c|--credentials] [-y|--yes] [PROFILE]: switch this shell to PROFILE
+# (AWS_PROFILE), or with -c to its credentials; with no argument, clear what ssoenv set. ssoenv
+# logs in first when the session needs it; -y skips the question a guarded profile asks. Its script is evaluated only when it succeeds: on failure the shell stays as
 # it was, ssoenv's message is on stderr, and its status is returned.
 __SSOENV_CMD__() {
     # Under set -x, bash would echo the evaluated script, keys included, to the terminal: run
@@ -37,12 +37,16 @@ __SSOENV_CMD__() {
         __ssoenv_args+=(--unset)
     else
         __ssoenv_args+=(--login)
-        if [[ $1 == -c || $1 == --credentials ]]; then
-            __ssoenv_args+=(--credentials)
+        while [[ ${1-} == -* ]]; do
+            case $1 in
+            -c | --credentials) __ssoenv_args+=(--credentials) ;;
+            -y | --yes) __ssoenv_args+=(--yes) ;;
+            *) \builtin break ;;
+            esac
             \builtin shift
-        fi
+        done
         if [[ $# -gt 1 || ${1-} == -* ]]; then
-            \builtin printf '%s\n' 'usage: __SSOENV_CMD__ [-c|--credentials] [PROFILE]' >&2
+            \builtin printf '%s\n' 'usage: __SSOENV_CMD__ [-c|--credentials] [-y|--yes] [PROFILE]' >&2
             \builtin return 2
         fi
         if [[ $# -eq 1 ]]; then
@@ -62,9 +66,11 @@ __SSOENV_CMD__() {
 # old values, says so once, and is retried quietly at most once a minute.
 __ssoenv_fresh_arm() {
     __ssoenv_fresh_on=
-    if [[ " $* " == *" --credentials "* ]]; then
-        __ssoenv_fresh_on=1
-    fi
+    # Word by word: a profile name with spaces is one word, `--profile=NAME`.
+    \builtin local __ssoenv_arg
+    for __ssoenv_arg; do
+        [[ ${__ssoenv_arg} != --credentials ]] || __ssoenv_fresh_on=1
+    done
     __ssoenv_fresh_seen=
     __ssoenv_fresh_at=0
     __ssoenv_fresh_retry=0
@@ -150,10 +156,15 @@ __ssoenv_complete_cmd() {
     if [[ ${2-} == -* ]]; then
         \builtin return 0
     fi
-    if [[ ${COMP_CWORD} -eq 1 ]] ||
-        [[ ${COMP_CWORD} -eq 2 && (${COMP_WORDS[1]} == -c || ${COMP_WORDS[1]} == --credentials) ]]; then
-        __ssoenv_reply 3 ssoenv env -- "${2-}"
-    fi
+    # Only options before the word: the profile is the one word that is not one.
+    \builtin local __ssoenv_word
+    for __ssoenv_word in "${COMP_WORDS[@]:1:COMP_CWORD-1}"; do
+        case ${__ssoenv_word} in
+        -c | --credentials | -y | --yes) ;;
+        *) \builtin return 0 ;;
+        esac
+    done
+    __ssoenv_reply 3 ssoenv env -- "${2-}"
 }
 
 \builtin complete -F __ssoenv_complete ssoenv
@@ -161,29 +172,29 @@ __ssoenv_complete_cmd() {
 
 # The prompt segment kept in SSOENV_SEGMENT (exported, for PS1 or starship's env_var module),
 # recomputed by `ssoenv prompt --for-hook bash` only when one of its inputs changed: the variables
-# below (compared here), a file it was read from (compared by -ot against a stamp that ssoenv
-# rewrites before reading, or appearing), or the clock reaching the second its text changes. Otherwise no
-# process. SSOENV_PROMPT_FORMAT and SSOENV_PROMPT_GUARD_FORMAT, when set, are its --format and --guard-format. (HOME, XDG_CACHE_HOME and
-# SSOENV_CACHE_DIR are left out of the comparison: a shell does not move its home.)
+# below, a file it was read from (compared by -ot against a stamp that ssoenv rewrites before
+# reading, or appearing), or the clock reaching the second its text changes. Otherwise no process.
+# SSOENV_PROMPT_FORMAT and SSOENV_PROMPT_GUARD_FORMAT, when set, are its --format and
+# --guard-format. (HOME, XDG_CACHE_HOME and SSOENV_CACHE_DIR are left out of the comparison: a
+# shell does not move its home.) Until the first update this only asks; each update then
+# rewrites this function around the check it compiled.
 __ssoenv_segment() {
-    # Globals, not locals: `local` alone would cost a tenth of this check.
-    __ssoenv_seg_status=$? __ssoenv_seg_now=${EPOCHSECONDS-}
-    [[ -n ${__ssoenv_seg_now} ]] || \builtin printf -v __ssoenv_seg_now '%(%s)T' -1
-    if [[ "${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}|${SSOENV_PROMPT_GUARD_FORMAT-}" != "${__ssoenv_seg_key-}" ]] ||
-        ((__ssoenv_seg_until != 0 && __ssoenv_seg_now >= __ssoenv_seg_until)) ||
-        ! __ssoenv_seg_unchanged; then
-        __ssoenv_segment_update
-    fi
+    __ssoenv_seg_status=$?
+    __ssoenv_segment_update
     \builtin return "${__ssoenv_seg_status}"
 }
 
-# Asks ssoenv, then compiles the file comparison into one test (a loop over the files would
-# cost more than the comparisons themselves): each file that was there still older than the
-# stamp, each file that was missing still missing.
+# Asks ssoenv, then compiles the whole check into one test in __ssoenv_segment, with what it
+# compares against written in (a loop, a second function or variables read back would cost more
+# than the comparisons themselves): the variables joined, against the values they had; the clock
+# (EPOCHSECONDS) still before the second the text changes; each file that was there still older
+# than the stamp, each file that was missing still missing. `$VAR` costs half of `${VAR-}`, so the
+# variables are read plainly unless nounset (`set -u`) is on; so is the status, always a number.
 __ssoenv_segment_update() {
     \builtin local -a __ssoenv_format
-    \builtin local __ssoenv_script __ssoenv_file __ssoenv_test='' __ssoenv_i
-    __ssoenv_seg_key="${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}|${SSOENV_PROMPT_GUARD_FORMAT-}"
+    \builtin local __ssoenv_script __ssoenv_file __ssoenv_test __ssoenv_clock='' __ssoenv_i
+    \builtin printf -v __ssoenv_test '%q' "${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}|${SSOENV_PROMPT_GUARD_FORMAT-}"
+    __ssoenv_test="( \$- != *u* && \"\$SSOENV_PROFILE|\$AWS_PROFILE|\$AWS_DEFAULT_PROFILE|\$AWS_REGION|\$AWS_DEFAULT_REGION|\$AWS_ACCOUNT_ID|\$AWS_CREDENTIAL_EXPIRATION|\$AWS_CONFIG_FILE|\$AWS_SHARED_CREDENTIALS_FILE|\$SSOENV_PROMPT_FORMAT|\$SSOENV_PROMPT_GUARD_FORMAT\" == ${__ssoenv_test} || \"\${SSOENV_PROFILE-}|\${AWS_PROFILE-}|\${AWS_DEFAULT_PROFILE-}|\${AWS_REGION-}|\${AWS_DEFAULT_REGION-}|\${AWS_ACCOUNT_ID-}|\${AWS_CREDENTIAL_EXPIRATION-}|\${AWS_CONFIG_FILE-}|\${AWS_SHARED_CREDENTIALS_FILE-}|\${SSOENV_PROMPT_FORMAT-}|\${SSOENV_PROMPT_GUARD_FORMAT-}\" == ${__ssoenv_test} )"
     __ssoenv_format=()
     if [[ -n ${SSOENV_PROMPT_FORMAT-} ]]; then
         __ssoenv_format=("--format=${SSOENV_PROMPT_FORMAT}")
@@ -198,16 +209,33 @@ __ssoenv_segment_update() {
         \builtin unset -v SSOENV_SEGMENT
         __ssoenv_seg_until=0 __ssoenv_seg_files=() __ssoenv_seg_mtimes=() __ssoenv_seg_stamp=
     fi
+    # bash before 5.0 has no EPOCHSECONDS: the clock is then read by printf, after the test.
+    if [[ ${__ssoenv_seg_until} != 0 && -n ${EPOCHSECONDS-} ]]; then
+        __ssoenv_test+=" && EPOCHSECONDS -lt ${__ssoenv_seg_until}"
+    elif [[ ${__ssoenv_seg_until} != 0 ]]; then
+        __ssoenv_clock=" && __ssoenv_seg_before ${__ssoenv_seg_until}"
+    fi
     for __ssoenv_i in "${!__ssoenv_seg_files[@]}"; do
         if [[ ${__ssoenv_seg_mtimes[__ssoenv_i]-0} == 0 ]]; then
-            \builtin printf -v __ssoenv_file '! -e %q && ' "${__ssoenv_seg_files[__ssoenv_i]}"
+            \builtin printf -v __ssoenv_file ' && ! -e %q' "${__ssoenv_seg_files[__ssoenv_i]}"
         else
-            \builtin printf -v __ssoenv_file '%q -ot %q && ' "${__ssoenv_seg_files[__ssoenv_i]}" \
+            \builtin printf -v __ssoenv_file ' && %q -ot %q' "${__ssoenv_seg_files[__ssoenv_i]}" \
                 "${__ssoenv_seg_stamp}"
         fi
         __ssoenv_test+=${__ssoenv_file}
     done
-    \builtin eval "__ssoenv_seg_unchanged() { [[ ${__ssoenv_test} -n 1 ]]; }"
+    \builtin eval "__ssoenv_segment() {
+        __ssoenv_seg_status=\$?
+        [[ ${__ssoenv_test} ]]${__ssoenv_clock} || __ssoenv_segment_update
+        \\builtin return \$__ssoenv_seg_status
+    }"
+}
+
+# Whether the clock is still before $1, for a bash without EPOCHSECONDS.
+__ssoenv_seg_before() {
+    \builtin local __ssoenv_now
+    \builtin printf -v __ssoenv_now '%(%s)T' -1
+    ((__ssoenv_now < $1))
 }
 
 # Runs the prompt-time checks first, before the user's own PROMPT_COMMAND, which may be a string

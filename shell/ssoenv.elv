@@ -10,9 +10,9 @@ use str
 # _SSOENV_HOOK tells `ssoenv doctor` the hook is loaded: shell, pid, name, completion, binary.
 set-env _SSOENV_HOOK (str:join ' ' [elvish (to-string $pid) __SSOENV_CMD__ 1 __SSOENV_EXE__])
 
-# __SSOENV_CMD__ [-c|--credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with
-# -c to its credentials; with no argument, clear what ssoenv set. ssoenv logs in first when the
-# session needs it. Its script is evaluated only when it succeeds: on failure the shell stays as
+# __SSOENV_CMD__ [-c|--credentials] [-y|--yes] [PROFILE]: switch this shell to PROFILE
+# (AWS_PROFILE), or with -c to its credentials; with no argument, clear what ssoenv set. ssoenv
+# logs in first when the session needs it; -y skips the question a guarded profile asks. Its script is evaluated only when it succeeds: on failure the shell stays as
 # it was, ssoenv's message is on stderr, and the exception carries its exit status.
 fn __SSOENV_CMD__ {|@argv|
     var args = [env --shell elvish]
@@ -20,12 +20,16 @@ fn __SSOENV_CMD__ {|@argv|
         set args = [$@args --unset]
     } else {
         set args = [$@args --login]
-        if (has-value [-c --credentials] $argv[0]) {
-            set args = [$@args --credentials]
+        while (and (> (count $argv) 0) (has-value [-c --credentials -y --yes] $argv[0])) {
+            if (has-value [-c --credentials] $argv[0]) {
+                set args = [$@args --credentials]
+            } else {
+                set args = [$@args --yes]
+            }
             set argv = $argv[1..]
         }
         if (or (> (count $argv) 1) (and (== (count $argv) 1) (str:has-prefix $argv[0] -))) {
-            fail 'usage: __SSOENV_CMD__ [-c|--credentials] [PROFILE]'
+            fail 'usage: __SSOENV_CMD__ [-c|--credentials] [-y|--yes] [PROFILE]'
         }
         if (== (count $argv) 1) {
             set args = [$@args '--profile='$argv[0]]
@@ -61,9 +65,13 @@ fn __ssoenv_complete_cmd {|@words|
     if (str:has-prefix $current -) {
         return
     }
-    if (or (== (count $words) 2) (and (== (count $words) 3) (has-value [-c --credentials] $words[1]))) {
-        __ssoenv_complete ssoenv env -- $current
+    # Only options before the word: the profile is the one word that is not one.
+    for w $words[1..-1] {
+        if (not (has-value [-c --credentials -y --yes] $w)) {
+            return
+        }
     }
+    __ssoenv_complete ssoenv env -- $current
 }
 
 if (not-eq $__ssoenv_edit $nil) {

@@ -13,9 +13,9 @@ if functions -q __SSOENV_CMD__
 end
 set -gx _SSOENV_HOOK "fish $fish_pid __SSOENV_CMD__ 1 "__SSOENV_EXE__
 
-# __SSOENV_CMD__ [-c|--credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with
-# -c to its credentials; with no argument, clear what ssoenv set. ssoenv logs in first when the
-# session needs it. Its script is evaluated only when it succeeds: on failure the shell stays as
+# __SSOENV_CMD__ [-c|--credentials] [-y|--yes] [PROFILE]: switch this shell to PROFILE
+# (AWS_PROFILE), or with -c to its credentials; with no argument, clear what ssoenv set. ssoenv
+# logs in first when the session needs it; -y skips the question a guarded profile asks. Its script is evaluated only when it succeeds: on failure the shell stays as
 # it was, ssoenv's message is on stderr, and its status is returned.
 function __SSOENV_CMD__ --description 'Switch AWS profile with ssoenv'
     # With fish_trace set, fish would echo the evaluated script, keys included, to the terminal;
@@ -26,12 +26,16 @@ function __SSOENV_CMD__ --description 'Switch AWS profile with ssoenv'
         set -a args --unset
     else
         set -a args --login
-        if builtin contains -- $argv[1] -c --credentials
-            set -a args --credentials
+        while set -q argv[1]; and builtin contains -- $argv[1] -c --credentials -y --yes
+            if builtin contains -- $argv[1] -c --credentials
+                set -a args --credentials
+            else
+                set -a args --yes
+            end
             set -e argv[1]
         end
         if test (builtin count $argv) -gt 1; or string match -q -- '-*' $argv[1]
-            builtin printf '%s\n' 'usage: __SSOENV_CMD__ [-c|--credentials] [PROFILE]' >&2
+            builtin printf '%s\n' 'usage: __SSOENV_CMD__ [-c|--credentials] [-y|--yes] [PROFILE]' >&2
             return 2
         end
         if set -q argv[1]
@@ -125,7 +129,8 @@ function __ssoenv_complete_cmd
         return
     end
     set -e words[1]
-    if set -q words[1]; and builtin contains -- $words[1] -c --credentials
+    # Only options before the word: the profile is the one word that is not one.
+    while set -q words[1]; and builtin contains -- $words[1] -c --credentials -y --yes
         set -e words[1]
     end
     if not set -q words[1]

@@ -15,17 +15,19 @@ def __ssoenv_profiles [context: string] {
 }
 
 # Switch this shell to PROFILE (AWS_PROFILE), or with -c to its credentials; with no argument,
-# clear what ssoenv set. ssoenv logs in first when the session needs it. What it prints is applied
+# clear what ssoenv set. ssoenv logs in first when the session needs it; -y skips the question a
+# guarded profile asks. What it prints is applied
 # only when it succeeds: on failure the shell stays as it was, ssoenv's message is on stderr, and
 # its exit status is the error's.
 def --env __SSOENV_CMD__ [
     --credentials (-c) # export the profile's credentials instead of AWS_PROFILE
+    --yes (-y) # skip the question a guarded profile asks
     profile?: string@__ssoenv_profiles # the profile (none: clear, or with -c the active one)
 ] {
-    let args = if $profile == null and not $credentials {
+    let args = if $profile == null and not $credentials and not $yes {
         [--unset]
     } else {
-        [--login] | append (if $credentials { [--credentials] } else { [] }) | append (if $profile == null { [] } else { [$"--profile=($profile)"] })
+        [--login] | append (if $credentials { [--credentials] } else { [] }) | append (if $yes { [--yes] } else { [] }) | append (if $profile == null { [] } else { [$"--profile=($profile)"] })
     }
     let out = (^__SSOENV_EXE__ env --shell nu ...$args)
     let change = ($out | from json)

@@ -4,19 +4,21 @@
 # _SSOENV_HOOK tells `ssoenv doctor` the hook is loaded: shell, pid, name, completion, binary.
 $Env:_SSOENV_HOOK = "powershell $PID __SSOENV_CMD__ 1 " + __SSOENV_EXE__
 
-# __SSOENV_CMD__ [-c|-Credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with
-# -c to its credentials; with no argument, clear what ssoenv set. ssoenv logs in first when the
-# session needs it. Its script is evaluated only when it succeeds: on failure the session stays as
+# __SSOENV_CMD__ [-c|-Credentials] [-y|-Yes] [PROFILE]: switch this shell to PROFILE
+# (AWS_PROFILE), or with -c to its credentials; with no argument, clear what ssoenv set. ssoenv
+# logs in first when the session needs it; -y skips the question a guarded profile asks. Its script is evaluated only when it succeeds: on failure the session stays as
 # it was, ssoenv's message is on stderr, and $LASTEXITCODE holds its status.
 function global:__SSOENV_CMD__ {
     param(
         [Alias('c')][switch] $Credentials,
+        [Alias('y')][switch] $Yes,
         [Parameter(Position = 0)][string] $Name
     )
     $arguments = @('env', '--shell', 'powershell')
-    if ($Name -or $Credentials) {
+    if ($Name -or $Credentials -or $Yes) {
         $arguments += '--login'
         if ($Credentials) { $arguments += '--credentials' }
+        if ($Yes) { $arguments += '--yes' }
         if ($Name) { $arguments += "--profile=$Name" }
     } else {
         $arguments += '--unset'

@@ -17,9 +17,9 @@ if (( ${+aliases[__SSOENV_CMD__]} )) ||
 fi
 \builtin export _SSOENV_HOOK="zsh $$ __SSOENV_CMD__ ${+functions[compdef]} "__SSOENV_EXE__
 
-# __SSOENV_CMD__ [-c|--credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with
-# -c to its credentials; with no argument, clear what ssoenv set. ssoenv logs in first when the
-# session needs it. Its script is evaluated only when it succeeds: on failure the shell stays as
+# __SSOENV_CMD__ [-c|--credentials] [-y|--yes] [PROFILE]: switch this shell to PROFILE
+# (AWS_PROFILE), or with -c to its credentials; with no argument, clear what ssoenv set. ssoenv
+# logs in first when the session needs it; -y skips the question a guarded profile asks. Its script is evaluated only when it succeeds: on failure the shell stays as
 # it was, ssoenv's message is on stderr, and its status is returned.
 function __SSOENV_CMD__ {
     \builtin emulate -L zsh
@@ -33,12 +33,16 @@ function __SSOENV_CMD__ {
         __ssoenv_args+=(--unset)
     else
         __ssoenv_args+=(--login)
-        if [[ $1 == (-c|--credentials) ]]; then
-            __ssoenv_args+=(--credentials)
+        while [[ ${1-} == (-c|--credentials|-y|--yes) ]]; do
+            if [[ $1 == (-c|--credentials) ]]; then
+                __ssoenv_args+=(--credentials)
+            else
+                __ssoenv_args+=(--yes)
+            fi
             \builtin shift
-        fi
+        done
         if (( $# > 1 )) || [[ ${1-} == -* ]]; then
-            \builtin print -ru2 -- 'usage: __SSOENV_CMD__ [-c|--credentials] [PROFILE]'
+            \builtin print -ru2 -- 'usage: __SSOENV_CMD__ [-c|--credentials] [-y|--yes] [PROFILE]'
             \builtin return 2
         fi
         if (( $# == 1 )); then
@@ -59,7 +63,8 @@ function __SSOENV_CMD__ {
 __ssoenv_fresh_arm() {
     \builtin typeset -g __ssoenv_fresh_on= __ssoenv_fresh_seen= __ssoenv_fresh_told=
     \builtin typeset -gi __ssoenv_fresh_at=0 __ssoenv_fresh_retry=0
-    if [[ " $* " == *" --credentials "* ]]; then
+    # Word by word: a profile name with spaces is one word, `--profile=NAME`.
+    if (( ${argv[(Ie)--credentials]} )); then
         __ssoenv_fresh_on=1
     fi
 }
@@ -125,9 +130,9 @@ __ssoenv_complete() {
 # Profile names with their account and role, as `ssoenv env -- WORD` completes them.
 __ssoenv_complete_cmd() {
     [[ ${PREFIX} == -* ]] && \builtin return 1
-    if (( CURRENT == 2 )) || { (( CURRENT == 3 )) && [[ ${words[2]} == (-c|--credentials) ]] }; then
-        __ssoenv_describe 3 ssoenv env -- "${words[CURRENT]}"
-    fi
+    # Only options before the word: the profile is the one word that is not one.
+    (( ${#${(@)words[2,CURRENT-1]:#(-c|--credentials|-y|--yes)}} == 0 )) || \builtin return 1
+    __ssoenv_describe 3 ssoenv env -- "${words[CURRENT]}"
 }
 
 # compdef exists once compinit has run; without it there is no completion system to join.
@@ -138,27 +143,28 @@ fi
 
 # The prompt segment kept in SSOENV_SEGMENT (exported, for RPROMPT or starship's env_var module),
 # recomputed by `ssoenv prompt --for-hook zsh` only when one of its inputs changed: the variables
-# below (compared here), a file it was read from (compared by -ot against a stamp that ssoenv
-# rewrites before reading, or appearing or disappearing), or the clock (zsh/datetime) reaching
-# the second its text changes. Otherwise no process. SSOENV_PROMPT_FORMAT, when set, is the
-# segment's --format. (HOME, XDG_CACHE_HOME and SSOENV_CACHE_DIR are left out of the comparison:
-# a shell does not move its home.)
+# below, a file it was read from (compared by -ot against a stamp that ssoenv rewrites before
+# reading, or appearing or disappearing), or the clock (zsh/datetime) reaching the second its
+# text changes. Otherwise no process. SSOENV_PROMPT_FORMAT and SSOENV_PROMPT_GUARD_FORMAT, when
+# set, are its --format and --guard-format. (HOME, XDG_CACHE_HOME and SSOENV_CACHE_DIR are left
+# out of the comparison: a shell does not move its home.) Until the first update this only asks;
+# each update then rewrites this function around the check it compiled.
 __ssoenv_segment() {
-    if [[ "${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}|${SSOENV_PROMPT_GUARD_FORMAT-}" != "${__ssoenv_seg_key-}" ]] ||
-        (( __ssoenv_seg_until != 0 && EPOCHSECONDS >= __ssoenv_seg_until )) ||
-        ! __ssoenv_seg_unchanged; then
-        __ssoenv_segment_update
-    fi
+    __ssoenv_segment_update
 }
 
-# Asks ssoenv, then compiles the file comparison into one test (a loop over the files would
-# cost more than the comparisons themselves): each file that was there still older than the
-# stamp, each file that was missing still missing.
+# Asks ssoenv, then compiles the whole check into one test in __ssoenv_segment, with what it
+# compares against written in (a loop, a second function or variables read back would cost more
+# than the comparisons themselves): the variables joined, against the values they had; the clock
+# still before the second the text changes; each file that was there still older than the
+# stamp, each file that was missing still missing. The variables are read plainly, which
+# nounset (`set -u`) would refuse for an unset one: then with `${VAR-}`.
 __ssoenv_segment_update() {
     \builtin emulate -L zsh
-    \builtin local __ssoenv_script __ssoenv_test='' __ssoenv_i
+    \builtin local __ssoenv_script __ssoenv_test __ssoenv_i
     \builtin local -a __ssoenv_format
-    \builtin typeset -g __ssoenv_seg_key="${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}|${SSOENV_PROMPT_GUARD_FORMAT-}"
+    __ssoenv_test=${(q)${:-"${SSOENV_PROFILE-}|${AWS_PROFILE-}|${AWS_DEFAULT_PROFILE-}|${AWS_REGION-}|${AWS_DEFAULT_REGION-}|${AWS_ACCOUNT_ID-}|${AWS_CREDENTIAL_EXPIRATION-}|${AWS_CONFIG_FILE-}|${AWS_SHARED_CREDENTIALS_FILE-}|${SSOENV_PROMPT_FORMAT-}|${SSOENV_PROMPT_GUARD_FORMAT-}"}}
+    __ssoenv_test="( \$- != *u* && \"\$SSOENV_PROFILE|\$AWS_PROFILE|\$AWS_DEFAULT_PROFILE|\$AWS_REGION|\$AWS_DEFAULT_REGION|\$AWS_ACCOUNT_ID|\$AWS_CREDENTIAL_EXPIRATION|\$AWS_CONFIG_FILE|\$AWS_SHARED_CREDENTIALS_FILE|\$SSOENV_PROMPT_FORMAT|\$SSOENV_PROMPT_GUARD_FORMAT\" == ${__ssoenv_test} || \"\${SSOENV_PROFILE-}|\${AWS_PROFILE-}|\${AWS_DEFAULT_PROFILE-}|\${AWS_REGION-}|\${AWS_DEFAULT_REGION-}|\${AWS_ACCOUNT_ID-}|\${AWS_CREDENTIAL_EXPIRATION-}|\${AWS_CONFIG_FILE-}|\${AWS_SHARED_CREDENTIALS_FILE-}|\${SSOENV_PROMPT_FORMAT-}|\${SSOENV_PROMPT_GUARD_FORMAT-}\" == ${__ssoenv_test} )"
     if [[ -n ${SSOENV_PROMPT_FORMAT-} ]]; then
         __ssoenv_format=("--format=${SSOENV_PROMPT_FORMAT}")
     fi
@@ -173,14 +179,19 @@ __ssoenv_segment_update() {
         \builtin typeset -ga __ssoenv_seg_until=(0) __ssoenv_seg_files=() __ssoenv_seg_mtimes=()
         \builtin typeset -ga __ssoenv_seg_stamp=('')
     fi
+    if [[ ${__ssoenv_seg_until[1]} != 0 ]]; then
+        __ssoenv_test+=" && EPOCHSECONDS -lt ${__ssoenv_seg_until[1]}"
+    fi
     for (( __ssoenv_i = 1; __ssoenv_i <= ${#__ssoenv_seg_files}; __ssoenv_i++ )); do
         if [[ ${__ssoenv_seg_mtimes[__ssoenv_i]-0} == 0 ]]; then
-            __ssoenv_test+="! -e ${(q)__ssoenv_seg_files[__ssoenv_i]} && "
+            __ssoenv_test+=" && ! -e ${(q)__ssoenv_seg_files[__ssoenv_i]}"
         else
-            __ssoenv_test+="${(q)__ssoenv_seg_files[__ssoenv_i]} -ot ${(q)__ssoenv_seg_stamp[1]} && "
+            __ssoenv_test+=" && ${(q)__ssoenv_seg_files[__ssoenv_i]} -ot ${(q)__ssoenv_seg_stamp[1]}"
         fi
     done
-    \builtin eval "__ssoenv_seg_unchanged() { [[ ${__ssoenv_test} -n 1 ]] }"
+    \builtin eval "__ssoenv_segment() {
+        [[ ${__ssoenv_test} ]] || __ssoenv_segment_update
+    }"
 }
 
 # The freshness check goes first: new keys change the segment's inputs.

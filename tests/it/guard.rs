@@ -12,24 +12,6 @@ use crate::common::{Home, js_sdk, keep_pyenv, path_with_bin, run};
 
 const GUARDED: &str = "## Guarded profiles";
 
-/// `dev` and `prod`, both static keys (nothing needs the network); `prod` is guarded by its key.
-fn guarded_home() -> Home {
-    let home = Home::new();
-    home.write_config(
-        "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n\
-         sso_region = us-east-1\nssoenv_guard = true\n\n\
-         [profile dev]\nregion = eu-west-1\n\n\
-         [profile prod]\nregion = eu-west-1\nssoenv_guard = true\n\n\
-         [profile corp-admin]\nsso_session = corp\nsso_account_id = 222222222222\n\
-         sso_role_name = Admin\n",
-    );
-    home.write_credentials(
-        "[dev]\naws_access_key_id = AKIADEV\naws_secret_access_key = dev-secret\n\n\
-         [prod]\naws_access_key_id = AKIAPROD\naws_secret_access_key = prod-secret\n",
-    );
-    home
-}
-
 /// Runs `script` in `kind` with ssoenv on PATH and a colour terminal, returning stdout.
 fn in_shell(kind: ShellKind, home: &Home, script: &str) -> String {
     let out = strict_shell(kind, home.path(), script)
@@ -47,7 +29,7 @@ fn in_shell(kind: ShellKind, home: &Home, script: &str) -> String {
 
 #[test]
 fn the_readme_prompt_snippets_colour_a_guarded_profile_in_zsh_bash_and_fish() {
-    let home = guarded_home();
+    let home = Home::guarded();
     let zsh = format!(
         "{}\nfor p in prod dev; do export AWS_PROFILE=$p; print -rn -- \"${{(%)${{(e)RPROMPT}}}}|\"; done\n",
         readme_snippet(GUARDED, "```zsh\n")
@@ -103,7 +85,7 @@ fn the_readme_prompt_snippets_colour_a_guarded_profile_in_zsh_bash_and_fish() {
 /// commands are run through `sh -c`, as starship runs them (`shell = ["sh"]`).
 #[test]
 fn the_powershell_and_starship_snippets_split_guarded_from_ordinary_profiles() {
-    let home = guarded_home();
+    let home = Home::guarded();
     let powershell = readme_snippet(GUARDED, "```powershell\n");
     assert!(
         powershell.contains(
@@ -154,7 +136,7 @@ fn home_env<'c>(cmd: &'c mut Command, home: &Home) -> &'c mut Command {
 
 #[test]
 fn an_sso_session_key_or_a_guard_file_pattern_guards_a_profile() {
-    let home = guarded_home();
+    let home = Home::guarded();
     let guard = |profile: &str, xdg: Option<&std::path::Path>| {
         let mut cmd = home.ssoenv(["prompt", "--format", "{guard} {profile}"]);
         cmd.env("AWS_PROFILE", profile);
@@ -177,7 +159,7 @@ fn an_sso_session_key_or_a_guard_file_pattern_guards_a_profile() {
 
 #[test]
 fn without_a_terminal_a_guarded_profile_gets_a_one_line_notice_and_yes_silences_it() {
-    let home = guarded_home();
+    let home = Home::guarded();
     for args in [
         &["env", "--shell", "bash", "prod"][..],
         &["exec", "prod", "--", "true"],
@@ -214,7 +196,7 @@ fn without_a_terminal_a_guarded_profile_gets_a_one_line_notice_and_yes_silences_
 /// typing `prod` switches it.
 #[test]
 fn asp_asks_before_a_guarded_profile_and_a_refusal_changes_nothing() {
-    let home = guarded_home();
+    let home = Home::guarded();
     let shell = Interactive::start(ShellKind::Zsh, &home);
     shell.send(&[
         "asp dev; asp prod; echo \"rc=$? now=$AWS_PROFILE\"",
@@ -236,7 +218,7 @@ fn asp_asks_before_a_guarded_profile_and_a_refusal_changes_nothing() {
 /// In a real terminal: `exec` asks, `y` runs the command; `--yes` runs it without a question.
 #[test]
 fn exec_runs_on_a_guarded_profile_once_confirmed_and_yes_skips_the_question() {
-    let home = guarded_home();
+    let home = Home::guarded();
     let shell = Interactive::start(ShellKind::Zsh, &home);
     shell.send(&[
         "\"$SSOENV_BIN\" exec prod -- sh -c 'echo \"ran with $AWS_ACCESS_KEY_ID\"'",
@@ -257,7 +239,7 @@ fn exec_runs_on_a_guarded_profile_once_confirmed_and_yes_skips_the_question() {
 /// the guarded home's `prod` resolves to its keys in each.
 #[test]
 fn the_aws_sdks_load_a_config_with_ssoenv_guard_keys() {
-    let home = guarded_home();
+    let home = Home::guarded();
     let files = |cmd: &mut Command| {
         cmd.env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -323,7 +305,7 @@ fn the_aws_sdks_load_a_config_with_ssoenv_guard_keys() {
 /// and says so once, with how to keep the other; loading it again is silent.
 #[test]
 fn the_zsh_hook_takes_asp_from_another_function_once_and_reloads_silently() {
-    let home = guarded_home();
+    let home = Home::guarded();
     let script = "asp() { echo 'the aws plugin'; }\n\
                   eval \"$(ssoenv init zsh)\"\n\
                   eval \"$(ssoenv init zsh)\"\n\
@@ -358,7 +340,7 @@ fn the_zsh_hook_takes_asp_from_another_function_once_and_reloads_silently() {
 /// The same for bash and fish, and an `asp` that is already ssoenv's is taken over silently.
 #[test]
 fn the_bash_and_fish_hooks_take_the_name_once_and_reload_silently() {
-    let home = guarded_home();
+    let home = Home::guarded();
     for (kind, script) in [
         (
             ShellKind::Bash,

@@ -2,6 +2,7 @@
 //! drives the real `ssoenv` binary, real shells and the `ssoenv sandbox` emulator.
 
 mod architecture;
+mod asp_yes;
 mod cli;
 mod common;
 mod config;
@@ -20,6 +21,7 @@ mod ondemand;
 mod prompt;
 mod sandbox;
 mod segment;
+mod segment_check;
 mod service_faults;
 mod shell;
 mod ship;

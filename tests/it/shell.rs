@@ -372,8 +372,7 @@ fn the_powershell_hook_quotes_the_exe_and_names_the_function() {
         format!("        & {exe} -- @Words 2>$null | ForEach-Object {{"),
         "Register-ArgumentCompleter -CommandName 'awsp' -ParameterName 'Name' -ScriptBlock {"
             .to_string(),
-        "# awsp [-c|-Credentials] [PROFILE]: switch this shell to PROFILE (AWS_PROFILE), or with"
-            .to_string(),
+        "# awsp [-c|-Credentials] [-y|-Yes] [PROFILE]: switch this shell to PROFILE".to_string(),
     ] {
         assert!(
             hook.lines().any(|l| l == line),
@@ -540,8 +539,8 @@ asp -x; or echo "usage=$status"
         assert_eq!(
             stderr,
             "ssoenv: login required: run ssoenv login broken\n\
-             usage: asp [-c|--credentials] [PROFILE]\n\
-             usage: asp [-c|--credentials] [PROFILE]\n",
+             usage: asp [-c|--credentials] [-y|--yes] [PROFILE]\n\
+             usage: asp [-c|--credentials] [-y|--yes] [PROFILE]\n",
             "{kind:?}"
         );
         let sh = kind.name();
@@ -585,7 +584,7 @@ echo leaked=(if (has-env LEAKED) { put yes } else { put no })
 try { asp a b } catch e { echo (to-string $e[reason][content]) }
 try { asp -x } catch e { echo (to-string $e[reason][content]) }
 "#;
-    let usage = "usage: asp [-c|--credentials] [PROFILE]\n";
+    let usage = "usage: asp [-c|--credentials] [-y|--yes] [PROFILE]\n";
     let home = Home::new();
     for (kind, body, extra) in [
         (ShellKind::Nu, nu, String::new()),

@@ -119,6 +119,24 @@ impl Home {
         std::fs::write(self.path().join(".aws/credentials"), text).expect("write credentials");
     }
 
+    /// `dev` and `prod`, both static keys (nothing needs the network); `prod` is guarded by its key.
+    pub fn guarded() -> Self {
+        let home = Self::new();
+        home.write_config(
+            "[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n\
+             sso_region = us-east-1\nssoenv_guard = true\n\n\
+             [profile dev]\nregion = eu-west-1\n\n\
+             [profile prod]\nregion = eu-west-1\nssoenv_guard = true\n\n\
+             [profile corp-admin]\nsso_session = corp\nsso_account_id = 222222222222\n\
+             sso_role_name = Admin\n",
+        );
+        home.write_credentials(
+            "[dev]\naws_access_key_id = AKIADEV\naws_secret_access_key = dev-secret\n\n\
+             [prod]\naws_access_key_id = AKIAPROD\naws_secret_access_key = prod-secret\n",
+        );
+        home
+    }
+
     /// `ssoenv ARGS` with a clean environment: only PATH and this HOME.
     pub fn ssoenv<I, S>(&self, args: I) -> Command
     where
