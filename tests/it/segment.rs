@@ -170,6 +170,11 @@ fn the_segment_follows_every_input_in_an_interactive(kind: ShellKind) {
     assert_segment(&shell, &mut step, "");
     shell.send(&["C-u", "asp dev", "Enter"]);
     assert_segment(&shell, &mut step, "111111111111/Developer eu-west-1 8h00m");
+    // Exported: a child process — starship's env_var module is one — reads it as it is.
+    shell.send(&["C-u", "sh -c 'echo \"[child=$SSOENV_SEGMENT]\"'", "Enter"]);
+    shell.wait_for("a child's view", |s| {
+        s.contains("[child=111111111111/Developer eu-west-1 8h00m]")
+    });
     // Another process refreshes the token.
     write_token(&home, 2 * 3600 + 30, true);
     assert_segment(&shell, &mut step, "111111111111/Developer eu-west-1 2h00m");
