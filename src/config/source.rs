@@ -203,37 +203,47 @@ struct Kept<F> {
 
 impl<F: FnMut(&[u8]) -> bool> Kept<F> {
     /// Takes what it can of `data`, the next bytes of the file, and says how many it took: all of
-    /// them but a header line not yet complete (unless `end`, when the file ends there).
+    /// them but a header line not yet complete (unless `end`, when the file ends there). Line
+    /// breaks are counted in bulk, up to each kept header and at the end, never section by section.
     fn take(&mut self, data: &[u8], end: bool) -> usize {
-        let mut at = 0;
-        while at < data.len() {
-            if self.line_start && data.get(at) == Some(&b'[') {
-                let line_end = match memchr(b'\n', &data[at..]) {
-                    Some(i) => at + i,
-                    None if end => data.len(),
-                    None => return at,
-                };
-                self.keeping = (self.keep)(&data[at..line_end]);
-                if self.keeping {
-                    self.sections
-                        .starts
-                        .push((self.sections.text.len(), self.line));
+        // Where the text not yet copied or passed over starts, and where counting stopped.
+        let (mut from, mut counted) = (0, 0);
+        let line_start = self.line_start;
+        let headers = memchr_iter(b'[', data).filter(|&at| match at.checked_sub(1) {
+            Some(before) => data.get(before) == Some(&b'\n'),
+            None => line_start,
+        });
+        let mut taken = data.len();
+        for at in headers {
+            let line_end = match memchr(b'\n', &data[at..]) {
+                Some(i) => at + i,
+                None if end => data.len(),
+                None => {
+                    taken = at;
+                    break;
                 }
-            }
-            // The section runs to the next header: a `[` just after a line break.
-            let next = memchr_iter(b'[', &data[at + 1..])
-                .map(|i| at + 1 + i)
-                .find(|&i| data.get(i - 1) == Some(&b'\n'))
-                .unwrap_or(data.len());
-            let run = &data[at..next];
+            };
             if self.keeping {
-                self.sections.text.extend_from_slice(run);
+                self.sections.text.extend_from_slice(&data[from..at]);
             }
-            self.line += memchr_iter(b'\n', run).count();
-            self.line_start = run.last() == Some(&b'\n');
-            at = next;
+            from = at;
+            self.keeping = (self.keep)(&data[at..line_end]);
+            if self.keeping {
+                self.line += memchr_iter(b'\n', &data[counted..at]).count();
+                counted = at;
+                self.sections
+                    .starts
+                    .push((self.sections.text.len(), self.line));
+            }
         }
-        at
+        if self.keeping {
+            self.sections.text.extend_from_slice(&data[from..taken]);
+        }
+        self.line += memchr_iter(b'\n', &data[counted..taken]).count();
+        if taken > 0 {
+            self.line_start = data.get(taken - 1) == Some(&b'\n');
+        }
+        taken
     }
 }
 
