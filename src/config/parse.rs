@@ -20,7 +20,7 @@ use memchr::{memchr_iter, memchr2};
 
 use super::error::ConfigError;
 use super::model::{Origin, ProfileSet, Properties, Property, Section};
-use super::source::SourceFile;
+use super::source::{BYTE_ORDER_MARK, SourceFile};
 
 /// Which file a text comes from: their section headers follow different rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,10 +167,10 @@ pub(crate) fn strip_cr(line: &str) -> &str {
     line.strip_suffix('\r').unwrap_or(line)
 }
 
-/// Files saved by some Windows editors start with a byte-order mark; it is not part of the text.
+/// A file's text without its byte-order mark.
 pub(crate) fn body(file: &SourceFile) -> &[u8] {
     let bytes = file.bytes();
-    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+    bytes.strip_prefix(BYTE_ORDER_MARK).unwrap_or(bytes)
 }
 
 /// The text between the brackets of a header line, or `None` when the line is no proper header.

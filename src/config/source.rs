@@ -110,7 +110,8 @@ pub struct Sections {
 /// costs few fresh pages, large enough that the reads are few.
 const CHUNK: usize = 16 * 1024;
 
-const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+/// Files saved by some Windows editors start with a byte-order mark; it is not part of the text.
+pub(crate) const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
 
 impl Sections {
     /// Reads a file section by section, keeping the text before the first header and each section
