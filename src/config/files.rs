@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use super::error::ConfigError;
 use super::location::Locations;
 use super::model::{ProfileSet, Section};
+use super::parse::FileKind;
 use super::profile::{self, Profile, SsoSession};
 use super::scan;
 use super::source::SourceFile;
@@ -61,21 +62,16 @@ impl AwsConfig {
         })
     }
 
-    /// Like [`AwsConfig::load`], but for hot paths (the prompt): reads the files and materialises
-    /// only these profiles plus every sso-session and services section (see
-    /// [`ProfileSet::parse_selected`]).
+    /// Like [`AwsConfig::load`], but for hot paths (the prompt): reads only these profiles plus
+    /// every sso-session and services section, in chunks, and parses them (see
+    /// [`scan::read_selected`], [`ProfileSet::parse_selected`]).
     pub fn load_selected(env: &Env, profiles: &[&str]) -> Result<Self, ConfigError> {
-        let files = ConfigFiles::read(env)?;
-        let set = ProfileSet::parse_selected(
-            files.config.as_ref(),
-            files.credentials.as_ref(),
-            profiles,
-        )?
-        .into_owned();
-        Ok(Self {
-            locations: files.locations,
-            set,
-        })
+        let locations = Locations::from_env(env)?;
+        let config = scan::read_selected(&locations.config, FileKind::Config, profiles)?;
+        let credentials =
+            scan::read_selected(&locations.credentials, FileKind::Credentials, profiles)?;
+        let set = ProfileSet::parse_sections(config.as_ref(), credentials.as_ref())?.into_owned();
+        Ok(Self { locations, set })
     }
 
     /// What one profile needs — it, the profiles its `source_profile` chain names, and every

@@ -20,7 +20,7 @@ use memchr::{memchr_iter, memchr2};
 
 use super::error::ConfigError;
 use super::model::{Origin, ProfileSet, Properties, Property, Section};
-use super::source::SourceFile;
+use super::source::{BYTE_ORDER_MARK, SourceFile};
 
 /// Which file a text comes from: their section headers follow different rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,10 +167,10 @@ pub(crate) fn strip_cr(line: &str) -> &str {
     line.strip_suffix('\r').unwrap_or(line)
 }
 
-/// Files saved by some Windows editors start with a byte-order mark; it is not part of the text.
+/// A file's text without its byte-order mark.
 pub(crate) fn body(file: &SourceFile) -> &[u8] {
     let bytes = file.bytes();
-    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
+    bytes.strip_prefix(BYTE_ORDER_MARK).unwrap_or(bytes)
 }
 
 /// The text between the brackets of a header line, or `None` when the line is no proper header.
@@ -684,7 +684,7 @@ impl<'a> ProfileSet<'a> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use proptest::prelude::*;
 
     use super::*;
@@ -1063,7 +1063,7 @@ mod tests {
     }
 
     /// A file that opens with a header, so most files get past the first line.
-    fn near_valid() -> impl Strategy<Value = String> {
+    pub(in crate::config) fn near_valid() -> impl Strategy<Value = String> {
         let first = prop::sample::select(vec!["[profile a]", "[default]", "[B]", "[services s3]"]);
         (first, prop::collection::vec(block(), 0..16), any::<bool>()).prop_map(
             |(first, blocks, crlf)| {
@@ -1074,7 +1074,7 @@ mod tests {
     }
 
     /// Random bytes, weighted towards the ones the grammar cares about.
-    fn noise() -> impl Strategy<Value = String> {
+    pub(in crate::config) fn noise() -> impl Strategy<Value = String> {
         let byte = prop_oneof![
             prop::sample::select(b"[]=#; \t\r\n\nap".to_vec()),
             any::<u8>(),
@@ -1082,7 +1082,8 @@ mod tests {
         prop::collection::vec(byte, 0..400).prop_map(|b| String::from_utf8_lossy(&b).into_owned())
     }
 
-    const NAMES: [&str; 7] = ["a", "B", "default", "x.y@z", "s3", "in valid", "ab"];
+    pub(in crate::config) const NAMES: [&str; 7] =
+        ["a", "B", "default", "x.y@z", "s3", "in valid", "ab"];
 
     /// No panic; an error names a line of the file it is in; `parse_selected` agrees with `parse`.
     fn check(cfg_text: &str, creds_text: &str) -> Result<(), TestCaseError> {

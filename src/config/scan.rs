@@ -5,6 +5,8 @@
 //! they merge exactly as `ProfileSet::parse` would merge them.
 
 use std::borrow::Cow;
+use std::path::Path;
+use std::sync::Arc;
 
 use memchr::{memchr, memchr_iter};
 
@@ -14,7 +16,7 @@ use super::parse::{
     FileKind, FileParser, Target, body, classify, header_inner, is_identifier_byte, is_ws,
     strip_cr, text, value_bounds,
 };
-use super::source::SourceFile;
+use super::source::{Sections, SourceFile};
 
 impl<'a> ProfileSet<'a> {
     /// Like [`ProfileSet::parse`], but materialises only the named profiles, every sso-session and
@@ -27,51 +29,89 @@ impl<'a> ProfileSet<'a> {
     ) -> Result<Self, ConfigError> {
         let mut set = ProfileSet::default();
         if let Some(file) = config {
-            scan(FileKind::Config, file, profiles, &mut set)?;
+            let sections = select(FileKind::Config, body(file), profiles);
+            feed(FileKind::Config, &file.path, sections, &mut set)?;
         }
         if let Some(file) = credentials {
-            scan(FileKind::Credentials, file, profiles, &mut set)?;
+            let sections = select(FileKind::Credentials, body(file), profiles);
+            feed(FileKind::Credentials, &file.path, sections, &mut set)?;
+        }
+        Ok(set)
+    }
+
+    /// [`ProfileSet::parse_selected`] of files read by [`read_selected`] with the same names: the
+    /// same set, or the same error on the same line.
+    pub fn parse_sections(
+        config: Option<&'a Sections>,
+        credentials: Option<&'a Sections>,
+    ) -> Result<Self, ConfigError> {
+        let mut set = ProfileSet::default();
+        if let Some(file) = config {
+            feed(FileKind::Config, &file.path, file.iter(), &mut set)?;
+        }
+        if let Some(file) = credentials {
+            feed(FileKind::Credentials, &file.path, file.iter(), &mut set)?;
         }
         Ok(set)
     }
 }
 
-fn scan<'a>(
+/// Reads only the sections [`ProfileSet::parse_selected`] would parse of the file at `path`, in
+/// chunks (see [`Sections::read`]): a large config is never held whole.
+pub(crate) fn read_selected(
+    path: &Path,
     kind: FileKind,
-    file: &'a SourceFile,
     profiles: &[&str],
+) -> Result<Option<Sections>, ConfigError> {
+    Sections::read(path, |header| wanted(kind, header, profiles))
+}
+
+/// Parses `sections`, each a part of the file with the line it starts on.
+fn feed<'a>(
+    kind: FileKind,
+    path: &Arc<Path>,
+    sections: impl IntoIterator<Item = (&'a [u8], usize)>,
     set: &mut ProfileSet<'a>,
 ) -> Result<(), ConfigError> {
-    let bytes = body(file);
-    let mut parser = FileParser::new(kind, &file.path, set);
-    let mut lines = LineCounter { offset: 0, line: 1 };
-    let mut feed = |start: usize, end: usize| {
-        let line = lines.line_at(bytes, start);
-        parser.feed(text(bytes.get(start..end).unwrap_or_default()), line)
-    };
-    // The start of the section being kept, if any; the text before the first header counts as one.
-    let mut kept = Some(0);
-    let headers = memchr_iter(b'[', bytes)
-        .filter(|&at| at == 0 || at.checked_sub(1).and_then(|i| bytes.get(i)) == Some(&b'\n'));
-    for at in headers {
-        if let Some(start) = kept.take() {
-            feed(start, at)?;
-        }
-        if wanted(kind, bytes, at, profiles) {
-            kept = Some(at);
-        }
-    }
-    if let Some(start) = kept {
-        feed(start, bytes.len())?;
+    let mut parser = FileParser::new(kind, path, set);
+    for (bytes, line) in sections {
+        parser.feed(text(bytes), line)?;
     }
     parser.finish();
     Ok(())
 }
 
-/// Whether the section whose header starts at `at` is one the caller wants (or a malformed header
-/// the parser must report).
-fn wanted(kind: FileKind, bytes: &[u8], at: usize, profiles: &[&str]) -> bool {
-    let after = bytes.get(at + 1..).unwrap_or_default();
+/// The sections of `bytes` wanted (see [`wanted`]), with the lines they start on; the text before
+/// the first header counts as one.
+fn select<'b>(kind: FileKind, bytes: &'b [u8], profiles: &[&str]) -> Vec<(&'b [u8], usize)> {
+    let mut lines = LineCounter { offset: 0, line: 1 };
+    let mut out = Vec::new();
+    let mut section = |start: usize, end: usize| {
+        let line = lines.line_at(bytes, start);
+        out.push((bytes.get(start..end).unwrap_or_default(), line));
+    };
+    // The start of the section being kept, if any.
+    let mut kept = Some(0);
+    let headers = memchr_iter(b'[', bytes)
+        .filter(|&at| at == 0 || at.checked_sub(1).and_then(|i| bytes.get(i)) == Some(&b'\n'));
+    for at in headers {
+        if let Some(start) = kept.take() {
+            section(start, at);
+        }
+        if wanted(kind, bytes.get(at..).unwrap_or_default(), profiles) {
+            kept = Some(at);
+        }
+    }
+    if let Some(start) = kept {
+        section(start, bytes.len());
+    }
+    out
+}
+
+/// Whether the section whose header starts `header` (the text from its `[`, to the end of the
+/// line or beyond) is one the caller wants (or a malformed header the parser must report).
+fn wanted(kind: FileKind, header: &[u8], profiles: &[&str]) -> bool {
+    let after = header.get(1..).unwrap_or_default();
     // Nearly every header is `[profile NAME]` (config) or `[NAME]` (credentials). When the name
     // starts right there, it runs to the first byte that cannot be in a name, so a section whose
     // text does not begin with a wanted name so delimited is skipped without reading its line.
@@ -88,8 +128,8 @@ fn wanted(kind: FileKind, bytes: &[u8], at: usize, profiles: &[&str]) -> bool {
             return false;
         }
     }
-    let end = memchr(b'\n', after).map_or(bytes.len(), |i| at + 1 + i);
-    let line = text(bytes.get(at..end).unwrap_or_default());
+    let end = memchr(b'\n', header).unwrap_or(header.len());
+    let line = text(header.get(..end).unwrap_or_default());
     // A malformed header is kept so the parser reports it.
     header_inner(strip_cr(&line)).is_none_or(|inner| match classify(kind, inner) {
         Target::Profile(name) => profiles.contains(&name),
@@ -254,7 +294,102 @@ fn summary_property(line: &[u8]) -> Option<(usize, Cow<'_, str>)> {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+    use crate::config::parse::tests::{NAMES, near_valid, noise};
+
+    /// What [`read_selected`] makes of `text`, read `chunk` bytes at a time.
+    fn chunked(path: &str, kind: FileKind, text: &[u8], chunk: usize, names: &[&str]) -> Sections {
+        Sections::read_from(Arc::from(Path::new(path)), text, chunk, |header| {
+            wanted(kind, header, names)
+        })
+        .unwrap()
+    }
+
+    /// The chunked selective read parses to exactly what `parse_selected` makes of the whole
+    /// text: the same set and warnings, or the same error on the same line.
+    fn same_as_whole(cfg: &str, creds: &str, bom: bool, chunk: usize) -> Result<(), TestCaseError> {
+        let cfg = if bom {
+            format!("\u{feff}{cfg}")
+        } else {
+            cfg.to_owned()
+        };
+        let (cfg_path, creds_path) = ("/h/.aws/config", "/h/.aws/credentials");
+        let whole = (
+            SourceFile::new(cfg_path, &cfg),
+            SourceFile::new(creds_path, creds),
+        );
+        for n in 0..NAMES.len() {
+            let names = &NAMES[n..];
+            let expected = ProfileSet::parse_selected(Some(&whole.0), Some(&whole.1), names);
+            let config = chunked(cfg_path, FileKind::Config, cfg.as_bytes(), chunk, names);
+            let credentials = chunked(
+                creds_path,
+                FileKind::Credentials,
+                creds.as_bytes(),
+                chunk,
+                names,
+            );
+            let got = ProfileSet::parse_sections(Some(&config), Some(&credentials));
+            match (expected, got) {
+                (Ok(expected), Ok(got)) => prop_assert_eq!(got, expected),
+                (Err(expected), Err(got)) => {
+                    prop_assert_eq!(got.to_string(), expected.to_string());
+                }
+                (expected, got) => prop_assert!(false, "{:?} but {:?}", expected, got),
+            }
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #[test]
+        fn chunked_reads_parse_like_the_whole_text(
+            cfg in near_valid(),
+            creds in near_valid(),
+            bom in any::<bool>(),
+            chunk in 1usize..64,
+        ) {
+            same_as_whole(&cfg, &creds, bom, chunk)?;
+        }
+
+        #[test]
+        fn chunked_reads_of_random_bytes_parse_like_the_whole_text(
+            cfg in noise(),
+            creds in noise(),
+            bom in any::<bool>(),
+            chunk in 1usize..64,
+        ) {
+            same_as_whole(&cfg, &creds, bom, chunk)?;
+        }
+    }
+
+    #[test]
+    fn a_file_read_in_chunks_keeps_only_the_wanted_sections_and_their_lines() {
+        let file = "# top\r\n[profile a]\r\nregion = [x]\r\n[profile b]\nregion = y\n\
+                    [sso-session s]\nsso_region = z\n[profile a\n";
+        let got = chunked(
+            "/h/.aws/config",
+            FileKind::Config,
+            file.as_bytes(),
+            3,
+            &["a"],
+        );
+        let sections: Vec<_> = got
+            .iter()
+            .map(|(t, line)| (text(t).into_owned(), line))
+            .collect();
+        assert_eq!(
+            sections,
+            [
+                ("# top\r\n".to_owned(), 1),
+                ("[profile a]\r\nregion = [x]\r\n".to_owned(), 2),
+                ("[sso-session s]\nsso_region = z\n".to_owned(), 6),
+                ("[profile a\n".to_owned(), 8),
+            ]
+        );
+    }
 
     #[test]
     fn summaries_agree_with_a_full_parse() {
