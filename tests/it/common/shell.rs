@@ -263,8 +263,8 @@ impl Interactive {
         let session = Self {
             socket: dir.join("tmux.sock"),
         };
-        let out = session
-            .tmux()
+        let mut start = session.tmux();
+        start
             .args([
                 "-f",
                 "/dev/null",
@@ -284,14 +284,8 @@ impl Interactive {
             .env("TERM", "xterm-256color")
             .env("LC_ALL", "C.UTF-8")
             .env("SSOENV_BIN", ssoenv_bin())
-            .envs(vars.iter().map(|(k, v)| (k, v)))
-            .output()
-            .expect("tmux");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+            .envs(vars.iter().map(|(k, v)| (k, v)));
+        tmux_ok(&mut start);
         // capture-pane drops trailing blanks, so the prompt shows as a bare `>`.
         session.wait_for("the prompt", |screen| {
             screen.lines().any(|l| l.starts_with('>'))
@@ -307,17 +301,7 @@ impl Interactive {
 
     /// Types keys (tmux key names such as `Tab`, `Enter`, `C-u`, or literal text).
     pub fn send(&self, keys: &[&str]) {
-        let out = self
-            .tmux()
-            .arg("send-keys")
-            .args(keys)
-            .output()
-            .expect("tmux");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        tmux_ok(self.tmux().arg("send-keys").args(keys));
     }
 
     pub fn screen(&self) -> String {
@@ -419,4 +403,14 @@ pub fn count_execs(
         None => true,
     });
     all
+}
+
+/// Runs a tmux command, failing the test with tmux's message when it fails.
+fn tmux_ok(cmd: &mut Command) {
+    let out = cmd.output().expect("tmux");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
