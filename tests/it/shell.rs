@@ -543,18 +543,7 @@ asp -x; or echo "usage=$status"
              usage: asp [-c|--credentials] [-y|--yes] [PROFILE]\n",
             "{kind:?}"
         );
-        let sh = kind.name();
-        assert_eq!(
-            fake.log("calls"),
-            format!(
-                "env --shell {sh} --login --profile=dev\n\
-                 env --shell {sh} --login --credentials --profile=dev\n\
-                 env --shell {sh} --login --credentials --profile=dev\n\
-                 env --shell {sh} --unset\n\
-                 env --shell {sh} --login --profile=broken\n"
-            ),
-            "{kind:?}"
-        );
+        assert_eq!(fake.log("calls"), asp_calls(kind), "{kind:?}");
     }
 }
 
@@ -615,18 +604,7 @@ try { asp -x } catch e { echo (to-string $e[reason][content]) }
             stderr, "ssoenv: login required: run ssoenv login broken\n",
             "{kind:?}"
         );
-        let sh = kind.name();
-        assert_eq!(
-            fake.log("calls"),
-            format!(
-                "env --shell {sh} --login --profile=dev\n\
-                 env --shell {sh} --login --credentials --profile=dev\n\
-                 env --shell {sh} --login --credentials --profile=dev\n\
-                 env --shell {sh} --unset\n\
-                 env --shell {sh} --login --profile=broken\n"
-            ),
-            "{kind:?}"
-        );
+        assert_eq!(fake.log("calls"), asp_calls(kind), "{kind:?}");
     }
     // nushell checks the call against asp's signature before anything runs.
     let fake = FakeSsoenv::new();
@@ -991,4 +969,17 @@ fn tab_completes_in_an_interactive_zsh() {
 #[test]
 fn tab_completes_in_an_interactive_fish() {
     tab_completes_in_an_interactive(ShellKind::Fish);
+}
+
+/// What the `asp` scripts above ask of ssoenv, in order: `dev`, `-c dev`, `--credentials dev`,
+/// nothing (clear), `broken`.
+fn asp_calls(kind: ShellKind) -> String {
+    let sh = kind.name();
+    format!(
+        "env --shell {sh} --login --profile=dev\n\
+         env --shell {sh} --login --credentials --profile=dev\n\
+         env --shell {sh} --login --credentials --profile=dev\n\
+         env --shell {sh} --unset\n\
+         env --shell {sh} --login --profile=broken\n"
+    )
 }
